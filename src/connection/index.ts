@@ -1,0 +1,2 @@
+// Public surface of the connection layer (knows nothing about processes).
+export {};

@@ -1,0 +1,2 @@
+// The public API of workerman-ts, and nothing else.
+export * from './connection/index.js';
