@@ -1,2 +1,11 @@
 // The public API of workerman-ts, and nothing else.
+import './master/primary.js';
+
 export * from './connection/index.js';
+export { Worker, type WorkerOptions, type WorkerCallback, type WorkerExitCallback } from './worker/Worker.js';
+export { Timer } from './worker/Timer.js';
+export { Runtime, type RuntimeOptions, type RuntimeEvents, type SlotSnapshot } from './master/runtime.js';
+export { RuntimeStartError } from './master/errors.js';
+export type { ReloadResult } from './master/reload.js';
+export type { SlotState } from './master/supervisor.js';
+export { VERSION } from './version.js';

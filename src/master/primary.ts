@@ -1,0 +1,25 @@
+// The primary side of Worker.runAll(): hand the definitions to a loading Runtime, or run the CLI.
+import { setPrimaryEntry, type Worker } from '../worker/Worker.js';
+import { runCli } from './cli/index.js';
+import { deliverDefinitions, isLoadingScript } from './load-script.js';
+
+/** The script the CLI acts on; the `worker` bin sets it before importing the script. */
+function scriptPath(): string {
+  return process.argv[1] ?? 'app.js';
+}
+
+function primaryEntry(definitions: Worker[]): void {
+  if (isLoadingScript()) {
+    deliverDefinitions(definitions);
+    return;
+  }
+  runCli(definitions, scriptPath(), process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`workerman-ts: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}
+
+setPrimaryEntry(primaryEntry);

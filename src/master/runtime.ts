@@ -1,0 +1,257 @@
+// Runtime: the master as a library object. Start, reload, stop and inspect the workers of a start script
+// from code, with promises and events. The CLI is a thin layer on top; nothing here calls process.exit.
+import { EventEmitter } from 'node:events';
+import { resolve as resolvePath } from 'node:path';
+import type { Worker } from '../worker/Worker.js';
+import { RuntimeStartError } from './errors.js';
+import { loadDefinitions } from './load-script.js';
+import { rollingReload, type ReloadResult } from './reload.js';
+import { killAll, stopWorkers } from './stop.js';
+import { describeExit, Supervisor, type Slot, type SlotState, type WorkerDefinition } from './supervisor.js';
+
+export interface RuntimeOptions {
+  /** The start script (the file a user runs with `node app.js start`, ending in `Worker.runAll()`). */
+  script: string;
+  /** Seconds a stopping worker gets before SIGKILL. Default: `Worker.stopTimeout` (10). */
+  stopTimeout?: number;
+  /** Seconds a starting worker gets to finish onWorkerStart. Default 30. */
+  readyTimeout?: number;
+  /** Node flags for the worker processes. Default: this process's `execArgv`. */
+  execArgv?: string[];
+  /** Receives the runtime's log lines (without timestamp). Default: none (listen to events instead). */
+  logger?: (message: string) => void;
+}
+
+/** One slot as `rt.workers` shows it. */
+export interface SlotSnapshot {
+  name: string;
+  id: number;
+  pid: number | null;
+  state: SlotState;
+  restarts: number;
+  startedAt: number | null;
+  lastError: string | null;
+}
+
+export interface RuntimeEvents {
+  workerStart: [slot: SlotSnapshot];
+  workerReady: [slot: SlotSnapshot];
+  workerExit: [slot: SlotSnapshot, code: number | null, signal: string | null];
+  reload: [result: ReloadResult];
+  stop: [];
+  error: [error: Error];
+  log: [message: string];
+}
+
+
+export class Runtime extends EventEmitter<RuntimeEvents> {
+  readonly script: string;
+  readonly startedAt = Date.now();
+  private readonly supervisor: Supervisor;
+  private readonly stopTimeout: number;
+  private readonly readyTimeout: number;
+  private stopping: Promise<void> | null = null;
+  private reloading: Promise<ReloadResult> | null = null;
+
+  /**
+   * Load `options.script` (its `Worker.runAll()` only hands over its Worker definitions here), fork every
+   * worker, and resolve once all are ready. Rejects with RuntimeStartError if they are not.
+   */
+  static async start(options: RuntimeOptions): Promise<Runtime> {
+    const script = resolvePath(options.script);
+    const definitions = await loadDefinitions(script);
+    const runtime = new Runtime(definitions, { ...options, script });
+    await runtime.startWorkers();
+    return runtime;
+  }
+
+  /** @internal The CLI, which already ran the script as the master, passes the definitions it collected. */
+  static async startWithDefinitions(definitions: readonly Worker[], options: RuntimeOptions): Promise<Runtime> {
+    const runtime = new Runtime(definitions, options);
+    await runtime.startWorkers();
+    return runtime;
+  }
+
+  private constructor(
+    private readonly definitions: readonly Worker[],
+    options: RuntimeOptions,
+  ) {
+    super();
+    this.script = options.script;
+    const WorkerClass = definitions[0]?.constructor as typeof Worker | undefined;
+    this.stopTimeout = options.stopTimeout ?? WorkerClass?.stopTimeout ?? 10;
+    this.readyTimeout = options.readyTimeout ?? 30;
+    if (options.logger) this.on('log', options.logger);
+    if (definitions.length === 0) throw new RuntimeStartError(`${options.script} defines no Worker`);
+    const defs: WorkerDefinition[] = definitions.map((w, index) => ({
+      index,
+      name: w.name,
+      count: Math.max(1, Math.floor(w.count)),
+      reloadable: w.reloadable,
+    }));
+    this.supervisor = new Supervisor(defs, {
+      script: options.script,
+      execArgv: options.execArgv ?? process.execArgv,
+      maxStartFailures: 5,
+      restartDelayMs: 200,
+      maxRestartDelayMs: 30_000,
+      resetAfterMs: 30_000,
+    });
+    this.wireEvents(WorkerClass);
+  }
+
+  private wireEvents(WorkerClass: typeof Worker | undefined): void {
+    const s = this.supervisor;
+    s.on('workerStart', (slot, pid) => {
+      this.log(`worker ${label(slot)} started, pid ${pid}`);
+      this.emit('workerStart', snapshot(slot));
+    });
+    s.on('workerReady', (slot) => this.emit('workerReady', snapshot(slot)));
+    s.on('workerExit', (slot, code, signal, pid) => {
+      const expected = s.stopping || slot.state === 'stopping' || slot.process?.process.pid !== pid;
+      this.log(`worker ${label(slot)} pid ${pid} exited: ${describeExit(code, signal)}${expected ? '' : ', replacing it'}`);
+      this.emit('workerExit', snapshot(slot), code, signal);
+      const definition = this.definitions[slot.definition.index];
+      if (definition) void callHook(() => WorkerClass?.onWorkerExit?.(definition, code, signal, pid), this);
+    });
+    s.on('slotFailed', (slot, reason) => {
+      const error = new Error(`worker ${label(slot)} ${reason}; not restarting it`);
+      this.log(error.message);
+      if (this.listenerCount('error') > 0) this.emit('error', error);
+    });
+    s.on('message', (_slot, message) => {
+      if (message.wm === 'stopAll') void this.stop();
+    });
+  }
+
+  private log(message: string): void {
+    this.emit('log', message);
+  }
+
+  private startWorkers(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const s = this.supervisor;
+      const timer = setTimeout(
+        () => fail(new RuntimeStartError(`workers not ready after ${this.readyTimeout} s`)),
+        this.readyTimeout * 1000,
+      );
+      const check = () => {
+        if (s.slots.every((slot) => slot.state === 'ready')) finish();
+      };
+      const onFailed = (slot: Slot, reason: string) => fail(new RuntimeStartError(`worker ${label(slot)} ${reason}`, label(slot)));
+      const finish = () => {
+        clearTimeout(timer);
+        s.off('workerReady', check);
+        s.off('slotFailed', onFailed);
+        resolve();
+      };
+      const fail = (error: Error) => {
+        clearTimeout(timer);
+        s.off('workerReady', check);
+        s.off('slotFailed', onFailed);
+        void this.stop().finally(() => reject(error));
+      };
+      s.on('workerReady', check);
+      s.on('slotFailed', onFailed);
+      s.startAll();
+    });
+  }
+
+  /** Slot table snapshot. */
+  get workers(): SlotSnapshot[] {
+    return this.supervisor.slots.map(snapshot);
+  }
+
+  /** Pids of every live worker process. */
+  get pids(): number[] {
+    return this.supervisor.liveProcesses().map((w) => w.process.pid ?? 0);
+  }
+
+  /** Roll through the workers (make-before-break). A reload asked for during a reload waits for it, then runs. */
+  async reload(options: { graceful?: boolean } = {}): Promise<ReloadResult> {
+    if (this.stopping) throw new Error('cannot reload: the runtime is stopping');
+    const previous = this.reloading;
+    const run = async () => {
+      if (previous) await previous.catch(() => undefined);
+      const WorkerClass = this.definitions[0]?.constructor as typeof Worker | undefined;
+      await callHook(() => WorkerClass?.onMasterReload?.(), this);
+      this.log('reloading workers');
+      const result = await rollingReload(this.supervisor, {
+        graceful: options.graceful ?? false,
+        readyTimeout: this.readyTimeout,
+        stopTimeout: this.stopTimeout,
+      });
+      this.log(
+        result.halted
+          ? `reload halted at ${result.halted.slot}: ${result.halted.reason}`
+          : `reload done: ${result.replaced.length} replaced, ${result.notified.length} notified`,
+      );
+      this.emit('reload', result);
+      return result;
+    };
+    const current = run();
+    this.reloading = current;
+    try {
+      return await current;
+    } finally {
+      if (this.reloading === current) this.reloading = null;
+    }
+  }
+
+  /** Stop every worker (the ladder in stop.ts); resolves when all have exited. Calling it again returns the same promise. */
+  stop(options: { graceful?: boolean; timeout?: number } = {}): Promise<void> {
+    if (this.stopping) return this.stopping;
+    this.log(options.graceful ? 'stopping gracefully' : 'stopping');
+    this.stopping = (async () => {
+      await stopWorkers(this.supervisor, {
+        graceful: options.graceful ?? false,
+        timeout: options.timeout ?? this.stopTimeout,
+      });
+      const WorkerClass = this.definitions[0]?.constructor as typeof Worker | undefined;
+      await callHook(() => WorkerClass?.onMasterStop?.(), this);
+      this.log('stopped');
+      this.emit('stop');
+    })();
+    return this.stopping;
+  }
+
+  /** Escalate a stop in progress: SIGKILL every worker now. */
+  kill(): void {
+    killAll(this.supervisor);
+  }
+
+  /** @internal For the status and control layers. */
+  get slotTable(): readonly Slot[] {
+    return this.supervisor.slots;
+  }
+  /** @internal */
+  get supervisorRef(): Supervisor {
+    return this.supervisor;
+  }
+}
+
+function label(slot: Slot): string {
+  return `${slot.definition.name}#${slot.id}`;
+}
+
+function snapshot(slot: Slot): SlotSnapshot {
+  return {
+    name: slot.definition.name,
+    id: slot.id,
+    pid: slot.process?.process.pid ?? null,
+    state: slot.state,
+    restarts: slot.restarts,
+    startedAt: slot.startedAt || null,
+    lastError: slot.lastError,
+  };
+}
+
+/** Run a user hook; an exception is reported as an `error` event (or logged), never thrown into the master. */
+async function callHook(fn: () => unknown, runtime: Runtime): Promise<void> {
+  try {
+    await fn();
+  } catch (err) {
+    const error = err instanceof Error ? err : new Error(String(err));
+    runtime.emit('log', `master hook failed: ${error.stack ?? error.message}`);
+  }
+}

@@ -1,0 +1,52 @@
+// IPC messages between the master and its workers: plain objects with one verb field (`wm`),
+// the only thing both sides share. Anything else the user's code sends over IPC is left alone.
+
+/** Environment variables the master sets on every forked worker. */
+export const ENV_WORKER_INDEX = 'WORKERMAN_TS_WORKER_INDEX';
+export const ENV_WORKER_ID = 'WORKERMAN_TS_WORKER_ID';
+export const ENV_WORKER_NAME = 'WORKERMAN_TS_WORKER_NAME';
+
+/** Exit codes a worker uses so the master can tell why it ended. */
+export const EXIT_CODES = {
+  /** onWorkerStart threw or rejected. */
+  START_FAILED: 3,
+  /** An exception escaped a user callback (Workerman uses 250 too). */
+  UNCAUGHT: 250,
+} as const;
+
+/** Master -> worker. */
+export type MasterMessage =
+  | { wm: 'stop'; graceful: boolean; timeoutMs: number }
+  | { wm: 'reload' }
+  | { wm: 'stats'; requestId: number; connections: boolean };
+
+/** Worker -> master. */
+export type WorkerMessage =
+  | { wm: 'ready' }
+  | { wm: 'startFailed'; error: string }
+  | { wm: 'stopAll' }
+  | { wm: 'stats'; requestId: number; stats: WorkerStats; connections?: ConnectionInfo[] };
+
+/** Counters a worker reports about itself. */
+export interface WorkerStats {
+  connections: number;
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  reconnects: number;
+  sendFailures: number;
+  timers: number;
+  heapUsed: number;
+}
+
+/** One client connection as `connections` shows it (never header values). */
+export type ConnectionInfo = Record<string, string | number | boolean | null>;
+
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  return typeof value === 'object' && value !== null && typeof (value as { wm?: unknown }).wm === 'string';
+}
+
+export function isMasterMessage(value: unknown): value is MasterMessage {
+  return isWorkerMessage(value);
+}

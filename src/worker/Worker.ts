@@ -1,0 +1,106 @@
+// Worker: the user-facing definition of a group of `count` processes, and Worker.runAll(),
+// the switch that makes this process a master (cluster primary) or one worker (cluster worker).
+import cluster from 'node:cluster';
+import { ENV_WORKER_ID, ENV_WORKER_INDEX } from '../shared/messages.js';
+import { runWorkerProcess, requestStopAll } from './worker-process.js';
+
+/** Options accepted by `new Worker(options)`; every one is also a settable property. */
+export interface WorkerOptions {
+  /** Shown in status, logs and process titles. Default `'none'`. */
+  name?: string;
+  /** How many processes to run for this definition. Default `1`. */
+  count?: number;
+  /** `false`: on reload the process only runs `onWorkerReload` and keeps running. Default `true`. */
+  reloadable?: boolean;
+  onWorkerStart?: WorkerCallback | null;
+  onWorkerStop?: WorkerCallback | null;
+  onWorkerReload?: WorkerCallback | null;
+}
+
+export type WorkerCallback = (worker: Worker) => unknown;
+export type WorkerExitCallback = (worker: Worker, code: number | null, signal: string | null, pid: number) => unknown;
+
+type PrimaryEntry = (workers: Worker[]) => void;
+let primaryEntry: PrimaryEntry | null = null;
+
+/** @internal The master side registers itself here (the worker side never imports it). */
+export function setPrimaryEntry(entry: PrimaryEntry): void {
+  primaryEntry = entry;
+}
+
+const definitions: Worker[] = [];
+
+export class Worker {
+  /** Path of the pid file. Default: `<start script dir>/workerman.<script name>.pid`. */
+  static pidFile = '';
+  /** Runtime log file (daemon mode and `Worker.log`). Default: `<start script dir>/workerman.log`. */
+  static logFile = '';
+  /** Where stdout/stderr of every process go in daemon mode. Default `/dev/null`. */
+  static stdoutFile = '';
+  /** Seconds a stopping worker gets before it is killed (SIGKILL). Default `10`. */
+  static stopTimeout = 10;
+  /** Run the master in the background (`start -d` sets it). Default `false`. */
+  static daemonize = false;
+  /** Master-side hook: at the start of every reload. */
+  static onMasterReload: (() => unknown) | null = null;
+  /** Master-side hook: just before the master exits. */
+  static onMasterStop: (() => unknown) | null = null;
+  /** Master-side hook: each time a worker process exits. */
+  static onWorkerExit: WorkerExitCallback | null = null;
+
+  name = 'none';
+  count = 1;
+  /** Index of this process within its Worker, 0..count-1; kept by replacements. -1 outside a worker process. */
+  id = -1;
+  reloadable = true;
+  onWorkerStart: WorkerCallback | null = null;
+  onWorkerStop: WorkerCallback | null = null;
+  onWorkerReload: WorkerCallback | null = null;
+
+  constructor(options?: WorkerOptions) {
+    if (typeof options === 'string') {
+      throw new TypeError(
+        `new Worker('${String(options)}'): listening workers are not supported (yet). ` +
+          `ws:// and wss:// are client protocols: open them with new AsyncTcpConnection(url) inside onWorkerStart.`,
+      );
+    }
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw new TypeError('new Worker(options): options must be an object');
+    }
+    Object.assign(this, options);
+    definitions.push(this);
+  }
+
+  /** Every Worker defined in this process, in construction order. */
+  static getAllWorkers(): readonly Worker[] {
+    return definitions;
+  }
+
+  /**
+   * Start everything. In the primary process this reads the command from argv (`start`, `stop`, ...);
+   * in a worker process it runs the one Worker definition the master assigned to it.
+   */
+  static runAll(): void {
+    const index = process.env[ENV_WORKER_INDEX];
+    if (cluster.isWorker && index !== undefined) {
+      const definition = definitions[Number(index)];
+      if (!definition) {
+        throw new Error(`worker definition #${index} not found: did the start script change while starting?`);
+      }
+      runWorkerProcess(definition, Number(process.env[ENV_WORKER_ID] ?? 0));
+      return;
+    }
+    if (!primaryEntry) throw new Error('workerman-ts: the master entry point is not loaded');
+    // Hand the definitions over; a host that loads several scripts into Runtimes gets each script's own.
+    primaryEntry(definitions.splice(0, definitions.length));
+  }
+
+  /**
+   * Stop the whole runtime. Inside a worker this asks the master to stop every process
+   * (Workerman only restarts the calling worker; users asked for this).
+   */
+  static stopAll(): void {
+    if (cluster.isWorker) requestStopAll();
+    else process.kill(process.pid, 'SIGTERM');
+  }
+}

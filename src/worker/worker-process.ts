@@ -1,0 +1,123 @@
+// Inside a cluster worker: run one Worker definition, answer the master, stop cleanly.
+// Mirrors Node's lib/internal/cluster/child.js: one message handler, one small function per verb.
+import { AsyncTcpConnection } from '../connection/index.js';
+import { EXIT_CODES, isWorkerMessage, type MasterMessage, type WorkerMessage } from '../shared/messages.js';
+import { Timer } from './Timer.js';
+import { collectStats } from './stats.js';
+import type { Worker } from './Worker.js';
+
+let current: Worker | null = null;
+let stopping = false;
+
+function label(): string {
+  return current ? `worker ${current.name}#${current.id} (pid ${process.pid})` : `worker (pid ${process.pid})`;
+}
+
+function send(message: WorkerMessage): void {
+  if (process.connected) process.send?.(message);
+}
+
+function logError(what: string, err: unknown): void {
+  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  console.error(`[workerman-ts] ${label()}: ${what}: ${detail}`);
+}
+
+/** Start `definition` as this process's worker with the stable slot `id`. */
+export function runWorkerProcess(definition: Worker, id: number): void {
+  current = definition;
+  definition.id = id;
+  process.title = `workerman-ts: worker ${definition.name}#${id}`;
+
+  // An exception from user code is not swallowed: log it with our name, exit, and the master replaces us.
+  process.on('uncaughtException', (err) => {
+    logError('uncaught exception', err);
+    process.exit(EXIT_CODES.UNCAUGHT);
+  });
+  process.on('unhandledRejection', (reason) => {
+    logError('unhandled promise rejection', reason);
+    process.exit(EXIT_CODES.UNCAUGHT);
+  });
+  // Ctrl-C reaches the whole process group; the master orchestrates the stop, so workers ignore SIGINT.
+  process.on('SIGINT', () => {});
+  // SIGTERM from the master's stop ladder (or an outside `kill`) means: stop now, quickly.
+  process.on('SIGTERM', () => void stop(false, 1000));
+  process.on('message', onMessage);
+
+  void start(definition);
+}
+
+async function start(definition: Worker): Promise<void> {
+  try {
+    await definition.onWorkerStart?.(definition);
+  } catch (err) {
+    logError('onWorkerStart failed', err);
+    send({ wm: 'startFailed', error: err instanceof Error ? err.message : String(err) });
+    process.exit(EXIT_CODES.START_FAILED);
+  }
+  send({ wm: 'ready' });
+}
+
+function onMessage(message: unknown): void {
+  if (!isWorkerMessage(message)) return;
+  const msg = message as unknown as MasterMessage;
+  switch (msg.wm) {
+    case 'stop':
+      void stop(msg.graceful, msg.timeoutMs);
+      break;
+    case 'reload':
+      void reloadInPlace();
+      break;
+    case 'stats':
+      send({
+        wm: 'stats',
+        requestId: msg.requestId,
+        stats: collectStats(),
+        ...(msg.connections ? { connections: [...AsyncTcpConnection.connections].map((c) => c.info()) } : {}),
+      });
+      break;
+  }
+}
+
+/** `reloadable = false` workers: run onWorkerReload and keep running. */
+async function reloadInPlace(): Promise<void> {
+  if (!current) return;
+  try {
+    await current.onWorkerReload?.(current);
+  } catch (err) {
+    logError('onWorkerReload failed', err);
+  }
+}
+
+/** Stop sequence: onWorkerStop (bounded) -> close connections with 1001 -> timers -> exit 0. */
+async function stop(graceful: boolean, timeoutMs: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  const worker = current;
+  if (worker?.onWorkerStop) {
+    try {
+      await withDeadline(Promise.resolve(worker.onWorkerStop(worker)), graceful ? timeoutMs : Math.min(timeoutMs, 2000));
+    } catch (err) {
+      logError('onWorkerStop failed', err);
+    }
+  }
+  try {
+    await withDeadline(AsyncTcpConnection.closeAll(1001, 'worker stopping'), 2000);
+  } catch (err) {
+    logError('closing connections failed', err);
+  }
+  Timer.delAll();
+  process.exit(0);
+}
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+/** Worker.stopAll() inside a worker: ask the master to stop everything. */
+export function requestStopAll(): void {
+  send({ wm: 'stopAll' });
+}
