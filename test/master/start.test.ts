@@ -1,0 +1,77 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { killAll, makeAppDir, run, waitGone, isAlive } from '../helpers/processes.js';
+
+const app = makeAppDir();
+after(() => {
+  killAll();
+  app.remove();
+});
+
+const script = app.write(
+  'app.mjs',
+  `import { Worker } from 'workerman-ts';
+const w = new Worker({ name: 'feed', count: 2 });
+w.onWorkerStart = async (worker) => {
+  await new Promise((r) => setTimeout(r, 50));
+  console.log('started id=' + worker.id + ' pid=' + process.pid);
+};
+w.onWorkerStop = (worker) => console.log('stopping id=' + worker.id);
+Worker.runAll();
+`,
+);
+
+test('start runs count workers with ids 0..count-1; SIGTERM stops them all and exits 0', async () => {
+  const master = run([script, 'start'], { cwd: app.dir });
+  await master.waitFor('Start success');
+  const pids = [...master.output().matchAll(/started id=(\d) pid=(\d+)/g)];
+  assert.deepEqual(pids.map((m) => m[1]).sort(), ['0', '1']);
+  master.child.kill('SIGTERM');
+  const { code } = await master.exited();
+  assert.equal(code, 0);
+  assert.match(master.output(), /stopping id=0/);
+  assert.match(master.output(), /stopping id=1/);
+  await waitGone(pids.map((m) => Number(m[2])), 3000);
+});
+
+test('a worker killed with SIGKILL is replaced in the same slot with the same id', async () => {
+  const master = run([script, 'start'], { cwd: app.dir });
+  await master.waitFor('Start success');
+  const first = master.output().match(/started id=1 pid=(\d+)/);
+  assert.ok(first);
+  const oldPid = Number(first[1]);
+  process.kill(oldPid, 'SIGKILL');
+  const replaced = await master.waitFor(new RegExp(`started id=1 pid=(?!${oldPid})(\\d+)`));
+  assert.ok(isAlive(Number(replaced[1])));
+  assert.match(master.output(), new RegExp(`feed#1 pid ${oldPid} exited: killed by SIGKILL, replacing it`));
+  master.child.kill('SIGINT');
+  assert.equal((await master.exited()).code, 0);
+});
+
+test('no verb prints usage and exits non-zero', async () => {
+  const p = run([script], { cwd: app.dir });
+  const { code } = await p.exited();
+  assert.notEqual(code, 0);
+  assert.match(p.output(), /Usage:/);
+});
+
+test('an exception in onWorkerStart is logged with name and id, and start fails with a non-zero exit', async () => {
+  const bad = app.write(
+    'bad.mjs',
+    `import { Worker } from 'workerman-ts';
+const w = new Worker({ name: 'broken' });
+w.onWorkerStart = () => { throw new Error('no config file'); };
+Worker.runAll();
+`,
+  );
+  const p = run([bad, 'start'], { cwd: app.dir });
+  const { code } = await p.exited(20_000);
+  assert.equal(code, 1);
+  assert.match(p.output(), /worker broken#0 \(pid \d+\): onWorkerStart failed: Error: no config file/);
+  assert.match(p.output(), /start failed: worker broken#0 failed to start \d+ times in a row/);
+});
+
+test('new Worker("ws://...") explains that ws:// is a client protocol', async () => {
+  const { Worker } = await import('workerman-ts');
+  assert.throws(() => new Worker('ws://0.0.0.0:8080' as never), /client protocols: open them with new AsyncTcpConnection/);
+});
