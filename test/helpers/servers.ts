@@ -86,7 +86,7 @@ export function startRejectingServer(status: number): Promise<RawServer> {
   return startRawServer(() => {}, server);
 }
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC11B63';
+const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** Builds one websocket frame as a server would (or wouldn't) send it. */
 export function frame(opcode: number, payload: Buffer | string, opts: { mask?: boolean; fin?: boolean; length?: number } = {}): Buffer {
