@@ -41,7 +41,8 @@ export interface WorkerStats {
 }
 
 /** One client connection as `connections` shows it (never header values). */
-export type ConnectionInfo = Record<string, string | number | boolean | null>;
+export type { ConnectionInfo } from '../connection/types.js';
+import type { ConnectionInfo } from '../connection/types.js';
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   return typeof value === 'object' && value !== null && typeof (value as { wm?: unknown }).wm === 'string';
