@@ -387,7 +387,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   /** Final close: leaves the registry and forgets queued sends. */
   private finish(): void {
     this.clearReconnect();
-    if (this.state !== 'closed' && this.state !== 'initial') this.setState('closed');
+    if (this.state !== 'closed') this.setState('closed');
     if (this.queue.length > 0) {
       this.queue = [];
       this.queuedBytes = 0;
