@@ -84,3 +84,20 @@ test('tls:// stream: onConnect after the TLS handshake, chunks echo back', { tim
   conn.close();
   await waitFor(() => r.closes === 1, 'close');
 });
+
+test('wss:// through an HTTP CONNECT proxy (proxy option): TLS runs inside the tunnel', { timeout: 15000 }, async () => {
+  const { startConnectProxy } = await import('../helpers/proxy.js');
+  const proxy = await startConnectProxy();
+  try {
+    const conn = new AsyncTcpConnection(`wss://localhost:${wssPort}/`, { tls: { ca: certs.ca }, proxy: proxy.url });
+    const r = record(conn);
+    conn.send('tunnelled');
+    conn.connect();
+    await waitFor(() => r.messages.length === 1, 'echo');
+    assert.equal(r.messages[0], 'echo:tunnelled');
+    assert.deepEqual(proxy.targets, [`localhost:${wssPort}`]);
+    conn.destroy();
+  } finally {
+    await proxy.close();
+  }
+});
