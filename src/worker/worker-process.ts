@@ -37,8 +37,9 @@ export function runWorkerProcess(definition: Worker, id: number): void {
     logError('unhandled promise rejection', reason);
     process.exit(EXIT_CODES.UNCAUGHT);
   });
-  // Ctrl-C reaches the whole process group; the master orchestrates the stop, so workers ignore SIGINT.
-  process.on('SIGINT', () => {});
+  // Ctrl-C, Ctrl-\ and a terminal hangup reach the whole process group; the master orchestrates the stop
+  // (docs/signals.md), so workers ignore SIGINT, SIGQUIT and SIGHUP.
+  for (const signal of ['SIGINT', 'SIGQUIT', 'SIGHUP'] as const) process.on(signal, () => {});
   // SIGTERM from the master's stop ladder (or an outside `kill`) means: stop now, quickly.
   process.on('SIGTERM', () => void stop(false, 1000));
   process.on('message', onMessage);
