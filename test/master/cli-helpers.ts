@@ -34,6 +34,23 @@ export function readText(path: string): string {
   }
 }
 
+/** The pid of slot `name#id`, from the master. */
+export async function slotPid(masterPid: number, name: string, id: number): Promise<number | null> {
+  const { slots } = await ping(masterPid);
+  return slots.find((s) => s.name === name && s.id === id && s.state === 'ready')?.pid ?? null;
+}
+
+/** Poll `check` every 20 ms until it returns a truthy value (rejects after `timeoutMs`). */
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 /** Ask the master for its live worker pids and slots. */
 export function ping(masterPid: number): Promise<MasterInfo> {
   return controlRequest<MasterInfo>(masterPid, 'ping');
@@ -61,6 +78,8 @@ Worker.stopTimeout = Number(process.env.STOP_TIMEOUT ?? 10);
 const w = new Worker({ name: '${options.name ?? 'feed'}', count: ${options.count ?? 2} });
 w.onWorkerStart = async (worker) => {
   if (existsSync(here('broken'))) throw new Error('broken on purpose');
+  if (existsSync(here('slow'))) await new Promise((r) => setTimeout(r, 400));
+  if (process.env.STOP_ALL === '1' && worker.id === 0) setTimeout(() => Worker.stopAll(), 300);
   console.log('started ' + worker.name + '#' + worker.id + ' pid=' + process.pid);
 };
 w.onWorkerStop = async (worker) => {
