@@ -1,10 +1,11 @@
 // Helpers for the master's CLI tests: run a verb to completion, read pid files, ask a master for its
 // workers, and kill whatever a daemon left if a test failed half-way.
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { after } from 'node:test';
 import { controlRequest } from '../../src/master/control/client.js';
 import type { MasterInfo } from '../../src/master/pidfile.js';
-import { run } from '../helpers/processes.js';
+import { killAll, makeAppDir, run, type AppDir } from '../helpers/processes.js';
 
 export interface Outcome {
   code: number | null;
@@ -94,4 +95,27 @@ Worker.onWorkerExit = (worker, code, signal, pid) =>
 ${options.extra ?? ''}
 Worker.runAll();
 `;
+}
+
+export interface TestApp {
+  app: AppDir;
+  script: string;
+  pidFile: string;
+  logFile: string;
+}
+
+/**
+ * A temp app dir with `app.mjs` (default: appSource()) and its default pid and log paths. Registers an
+ * `after` hook that kills the daemon's process group, every started process, and removes the dir.
+ */
+export function testApp(source = appSource()): TestApp {
+  const app = makeAppDir();
+  const script = app.write('app.mjs', source);
+  const pidFile = join(app.dir, 'workerman.app.mjs.pid');
+  after(() => {
+    killGroup(readPid(pidFile));
+    killAll();
+    app.remove();
+  });
+  return { app, script, pidFile, logFile: join(app.dir, 'workerman.log') };
 }

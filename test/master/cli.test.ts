@@ -1,23 +1,15 @@
 // The CLI verbs against real processes: start/-d, already running, not running, stale pid files, stop,
 // restart, exit codes and the pid file's lifecycle.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { killAll, makeAppDir, run } from '../helpers/processes.js';
+import { run } from '../helpers/processes.js';
 import { isRunning } from '../../src/master/pidfile.js';
-import { appSource, cli, killGroup, ping, readPid, readText } from './cli-helpers.js';
+import { cli, ping, readPid, readText, testApp } from './cli-helpers.js';
 
-const app = makeAppDir();
-const script = app.write('app.mjs', appSource());
-const pidFile = join(app.dir, 'workerman.app.mjs.pid');
-const logFile = join(app.dir, 'workerman.log');
-after(() => {
-  killGroup(readPid(pidFile));
-  killAll();
-  app.remove();
-});
+const { app, script, pidFile, logFile } = testApp();
 
 /** A pid that is certainly dead: a process that already exited. */
 function deadPid(): number {

@@ -1,19 +1,12 @@
 // The stop ladder with real processes: stop -g waits for a slow onWorkerStop; a stuck onWorkerStop is
 // bounded by stopTimeout (graceful or not); a second stop signal during a graceful stop escalates.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { killAll, makeAppDir, run } from '../helpers/processes.js';
-import { appSource, cli, killGroup, readPid, readText } from './cli-helpers.js';
+import { run } from '../helpers/processes.js';
+import { cli, readText, testApp } from './cli-helpers.js';
 
-const app = makeAppDir();
-const script = app.write('app.mjs', appSource());
-const pidFile = join(app.dir, 'workerman.app.mjs.pid');
-after(() => {
-  killGroup(readPid(pidFile));
-  killAll();
-  app.remove();
-});
+const { app, script } = testApp();
 
 test('stop -g waits for a slow onWorkerStop (1.5 s) in every worker, then exits 0', async () => {
   const start = await cli(script, ['start', '-d'], { STOP_DELAY_MS: '1500' });

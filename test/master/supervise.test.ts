@@ -1,23 +1,15 @@
 // Supervision with real processes: kill -9 of a worker (same slot, same id, onWorkerExit), a slot that
 // keeps failing in onWorkerStart is marked failed (and a reload brings it back), SIGHUP after logrotate,
 // Worker.stopAll() inside a worker, and kill -9 of the master (no orphans).
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { killAll, makeAppDir, run } from '../helpers/processes.js';
+import { run } from '../helpers/processes.js';
 import { isRunning } from '../../src/master/pidfile.js';
-import { appSource, cli, eventually, killGroup, ping, readPid, readText, slotPid } from './cli-helpers.js';
+import { cli, eventually, ping, readPid, readText, slotPid, testApp } from './cli-helpers.js';
 
-const app = makeAppDir();
-const script = app.write('app.mjs', appSource());
-const pidFile = join(app.dir, 'workerman.app.mjs.pid');
-const logFile = join(app.dir, 'workerman.log');
-after(() => {
-  killGroup(readPid(pidFile));
-  killAll();
-  app.remove();
-});
+const { app, script, pidFile, logFile } = testApp();
 
 test('daemon: kill -9 of a worker, a failing slot, a reload that revives it, SIGHUP after a rotation', async () => {
   const start = await cli(script, ['start', '-d']);

@@ -85,7 +85,8 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
   }
   const uninstallSignals = installSignals(
     {
-      isStopping: () => stopRequest !== null,
+      // Also a stop that Worker.stopAll() started inside a worker.
+      isStopping: () => stopRequest !== null || runtime?.supervisorRef.stopping === true,
       stop,
       kill: () => runtime?.kill(),
       reload: (graceful) => void reload(graceful).catch((err: Error) => log(err.message)),
