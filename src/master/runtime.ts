@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
 import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
 import { rollingReload, type ReloadResult } from './reload.js';
+import { installSignals } from './signals.js';
 import { killAll, stopWorkers } from './stop.js';
 import { describeExit, Supervisor, type Slot, type SlotState, type WorkerDefinition } from './supervisor.js';
 
@@ -26,6 +27,12 @@ export interface RuntimeOptions {
   execArgv?: string[];
   /** Receives the runtime's log lines (without timestamp). Default: none (listen to events instead). */
   logger?: (message: string) => void;
+  /**
+   * Take the master's signals in this process (SIGINT/SIGTERM stop, SIGQUIT graceful stop, SIGUSR1/SIGUSR2
+   * reload, a second stop signal kills): what the CLI does. Removed again once the runtime stopped.
+   * Default `false`: a library does not take a host's signals unless asked.
+   */
+  handleSignals?: boolean;
 }
 
 /** One slot as `rt.workers` shows it. */
@@ -85,7 +92,24 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
     const runtime = new Runtime(definitions, launch);
     await runtime.startWorkers();
+    if (options.handleSignals) runtime.takeSignals();
     return runtime;
+  }
+
+  /** Install the master's signal handlers for this runtime until it has stopped. */
+  private takeSignals(): void {
+    const uninstall = installSignals(
+      {
+        isStopping: () => this.stopping !== null,
+        stop: (graceful) => void this.stop({ graceful }),
+        kill: () => this.kill(),
+        reload: (graceful) => void this.reload({ graceful }).catch((err: Error) => this.log(err.message)),
+        reopenLogs: () => undefined,
+        log: (message) => this.log(message),
+      },
+      { hangupStops: false },
+    );
+    this.once('stop', uninstall);
   }
 
   /** @internal The CLI, which already ran the script as the master, passes the definitions it collected. */
