@@ -11,10 +11,10 @@ import { openStreamLink } from './transport/stream.js';
 import { parseProxy, proxyFromEnv } from './transport/proxy.js';
 import { checkHeaders, parseTarget, type Target } from './url.js';
 import type { ConnectionInfo, ConnectionOptions, ConnectionState, ConnectionTotals, TlsOptions } from './types.js';
-import { byteSize, closedBytes, rethrowLater, Counters } from './counters.js';
+import { Liveness } from './liveness.js';
+import { byteSize, closeAll, countClosed, Counters, live as registry, rethrowLater, totals, type Tracked } from './registry.js';
 
 let nextId = 1;
-const registry = new Set<AsyncTcpConnection<any>>();
 
 /**
  * A client connection that Workerman users know: `new AsyncTcpConnection('ws://host:port/path')`, set
@@ -22,13 +22,11 @@ const registry = new Set<AsyncTcpConnection<any>>();
  * Callbacks run after the connection's own bookkeeping; an exception thrown by one is re-thrown on the next
  * tick (an uncaught exception the worker process reports), never swallowed.
  */
-export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implements LinkOwner {
+export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implements LinkOwner, Tracked {
   /** Every connection that was `connect()`ed and is not finally closed (including those waiting to reconnect). */
-  static get connections(): ReadonlySet<AsyncTcpConnection<any>> { return registry; }
-  /** Process-wide counters. */
-  static get totals(): ConnectionTotals {
-    return Counters.snapshot([...registry].map((c) => ({ bytesIn: c.bytesIn - c.countedIn, bytesOut: c.bytesOut - c.countedOut })));
-  }
+  static get connections(): ReadonlySet<AsyncTcpConnection<any>> { return registry as Set<AsyncTcpConnection<any>>; }
+  /** Process-wide counters: messages and wire bytes in/out, reconnects scheduled, sends dropped. */
+  static get totals(): ConnectionTotals { return totals(); }
   /** Registers a stream protocol under `name` (used as `name://host:port`). See {@link Protocol}. */
   static registerProtocol(name: string, protocol: Protocol): void { registerProtocol(name, protocol); }
 
@@ -36,15 +34,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
    * Closes every connection (websocket close `code`, default 1001 "going away") and cancels every reconnect.
    * Resolves when all are closed; connections still open after ~2 s are destroyed.
    */
-  static async closeAll(code = 1001, reason = ''): Promise<void> {
-    const all = [...registry];
-    for (const c of all) c.close(code, reason);
-    const deadline = Date.now() + 2000;
-    while (all.some((c) => registry.has(c)) && Date.now() < deadline) await sleep(20);
-    for (const c of all) if (registry.has(c)) c.destroy();
-    const hard = Date.now() + 500;
-    while (all.some((c) => registry.has(c)) && Date.now() < hard) await sleep(10);
-  }
+  static closeAll(code = 1001, reason = ''): Promise<void> { return closeAll(code, reason); }
 
   /** Process-unique id, kept across reconnects. */
   readonly id = nextId++;
@@ -108,10 +98,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   private inFinalOnClose = false;
   private reconnectAfterClose: number | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
-  private phaseTimer: NodeJS.Timeout | null = null;
-  private pingTimer: NodeJS.Timeout | null = null;
-  private pongTimer: NodeJS.Timeout | null = null;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly liveness: Liveness;
 
   /**
    * @param url `ws://`, `wss://`, `tcp://`, `tls://`, `ssl://`, `text://`, `frame://` or a registered scheme.
@@ -124,6 +111,11 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     if (this.target.scheme !== 'wss' && this.target.scheme !== 'ws' && options.transport === 'tls') this.target.secure = true;
     this.url = url;
     this.displayUrl = this.target.display;
+    this.liveness = new Liveness({
+      activity: () => this.messagesIn + this.alive,
+      ping: () => { if (this.state === 'open') this.link?.ping(); },
+      expire: (f) => this.expire(f),
+    }, this.target.where);
     Object.assign(this, options);
   }
 
@@ -147,7 +139,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     this.userClosed = false;
     registry.add(this);
     this.setState('connecting');
-    this.armPhase(this.connectTimeout, ConnectionError.CONNECT_TIMEOUT, `no connection within ${this.connectTimeout} s`);
+    this.liveness.armPhase(this.connectTimeout, ConnectionError.CONNECT_TIMEOUT, `no connection within ${this.connectTimeout} s`);
     const scheme = this.target.scheme;
     const isWs = scheme === 'ws' || scheme === 'wss';
     const cfg = {
@@ -259,6 +251,11 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     };
   }
 
+  /** @internal Wire bytes not yet added to the process totals of closed connections. */
+  uncountedBytes(): { in: number; out: number } {
+    return { in: this.bytesIn - this.countedIn, out: this.bytesOut - this.countedOut };
+  }
+
   // ---- LinkOwner: what the transport reports ------------------------------------------------------------
 
   /** @internal */
@@ -270,7 +267,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     const ws = this.target.scheme === 'ws' || this.target.scheme === 'wss';
     if (ws) {
       this.setState('handshaking');
-      this.armPhase(this.handshakeTimeout, ConnectionError.HANDSHAKE_TIMEOUT, `no answer to the upgrade request within ${this.handshakeTimeout} s`);
+      this.liveness.armPhase(this.handshakeTimeout, ConnectionError.HANDSHAKE_TIMEOUT, `no answer to the upgrade request within ${this.handshakeTimeout} s`);
       this.callback(this.onConnect, 'connect');
     }
   }
@@ -278,10 +275,11 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   /** @internal */
   _linkOpen(link: Link, response: HandshakeResponse | null): void {
     if (link !== this.link) return;
-    this.clearPhase();
+    this.liveness.clearPhase();
     this.openedAt = Date.now();
     this.setState('open');
-    this.startLiveness();
+    const isWs = this.target.scheme === 'ws' || this.target.scheme === 'wss';
+    this.liveness.start(isWs ? this.websocketPingInterval : 0, this.pongTimeout, this.idleTimeout);
     this.flushQueue(link);
     if (response !== null) this.callback(this.onWebSocketConnect, 'open', response);
     else this.callback(this.onConnect, 'connect');
@@ -312,14 +310,14 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   _linkFault(link: Link, f: ConnectionFault): void {
     if (link !== this.link || this.userClosed) return;
     this.lastError = f;
-    this.clearTimers();
+    this.liveness.stop();
     this.callback(this.onError, 'error', f.code, f.message);
   }
 
   /** @internal */
   _linkClosed(link: Link, code: number | null, reason: string): void {
     if (link !== this.link) return;
-    this.clearTimers();
+    this.liveness.stop();
     this.link = null;
     if (this.socket !== null) {
       this.bytesInDone += this.socket.bytesRead;
@@ -398,8 +396,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     }
     this.bufferFull = false;
     if (registry.delete(this)) {
-      closedBytes.in += this.bytesIn - this.countedIn;
-      closedBytes.out += this.bytesOut - this.countedOut;
+      countClosed(this.uncountedBytes());
       this.countedIn = this.bytesIn;
       this.countedOut = this.bytesOut;
     }
@@ -431,70 +428,12 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     this.callback(this.onBufferFull, 'bufferFull');
   }
 
-  private armPhase(seconds: number, code: ConnectionFault['code'], detail: string): void {
-    this.clearPhase();
-    if (!(seconds > 0)) return;
-    this.phaseTimer = setTimeout(() => this.timeout(fault(code, this.target.where, detail)), seconds * 1000);
-    this.phaseTimer.unref();
-  }
-
-  private clearPhase(): void {
-    if (this.phaseTimer !== null) clearTimeout(this.phaseTimer);
-    this.phaseTimer = null;
-  }
-
-  /** A liveness or phase timer fired: report it and drop the socket. */
-  private timeout(f: ConnectionFault): void {
+  /** A deadline passed: report it and drop the socket. */
+  private expire(f: ConnectionFault): void {
     const link = this.link;
     if (link === null) return;
     this._linkFault(link, f);
     link.destroy();
-  }
-
-  private activity(): number {
-    return this.messagesIn + this.alive;
-  }
-
-  private startLiveness(): void {
-    const ping = this.websocketPingInterval;
-    if (ping > 0 && (this.target.scheme === 'ws' || this.target.scheme === 'wss')) {
-      this.pingTimer = setInterval(() => this.sendPing(), ping * 1000);
-      this.pingTimer.unref();
-    }
-    const idle = this.idleTimeout;
-    if (idle > 0) {
-      let mark = this.activity();
-      let seen = Date.now();
-      this.idleTimer = setInterval(() => {
-        const now = Date.now();
-        if (this.activity() !== mark) {
-          mark = this.activity();
-          seen = now;
-        } else if (now - seen >= idle * 1000) {
-          this.timeout(fault(ConnectionError.IDLE_TIMEOUT, this.target.where, `for ${idle} s (idleTimeout)`));
-        }
-      }, Math.max(10, (idle * 1000) / 4));
-      this.idleTimer.unref();
-    }
-  }
-
-  private sendPing(): void {
-    const link = this.link;
-    if (link === null || this.state !== 'open') return;
-    link.ping();
-    if (this.pongTimer !== null || !(this.pongTimeout > 0)) return;
-    const mark = this.activity();
-    this.pongTimer = setTimeout(() => {
-      this.pongTimer = null;
-      if (this.activity() === mark) this.timeout(fault(ConnectionError.PONG_TIMEOUT, this.target.where, `nothing received within ${this.pongTimeout} s (pongTimeout)`));
-    }, this.pongTimeout * 1000);
-    this.pongTimer.unref();
-  }
-
-  private clearTimers(): void {
-    this.clearPhase();
-    for (const t of [this.pingTimer, this.pongTimer, this.idleTimer]) if (t !== null) clearInterval(t);
-    this.pingTimer = this.pongTimer = this.idleTimer = null;
   }
 
   /** Runs a user callback, then emits the matching event; exceptions are re-thrown on the next tick. */
@@ -518,6 +457,3 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
