@@ -4,7 +4,7 @@ import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { resolvePolicy, reconnectDelay, type ReconnectPolicy } from './backoff.js';
 import { ConnectionError, fault, type ConnectionFault } from './errors.js';
-import type { HandshakeResponse, Link, LinkOwner, SendData } from './link.js';
+import type { HandshakeResponse, Link, LinkConfig, LinkOwner, SendData } from './link.js';
 import { getProtocol, knownSchemes, registerProtocol, type Protocol } from './protocol/Protocol.js';
 import { openWsLink, Ws } from './protocol/ws.js';
 import { openStreamLink } from './transport/stream.js';
@@ -108,7 +108,6 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   constructor(url: string, options: ConnectionOptions<AsyncTcpConnection<M>, M> = {}) {
     super();
     this.target = parseTarget(url, knownSchemes());
-    if (this.target.scheme !== 'wss' && this.target.scheme !== 'ws' && options.transport === 'tls') this.target.secure = true;
     this.url = url;
     this.displayUrl = this.target.display;
     this.liveness = new Liveness({
@@ -131,19 +130,17 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   /** Wire bytes written over the life of this object (all attempts). */
   get bytesOut(): number { return this.bytesOutDone + (this.socket?.bytesWritten ?? 0); }
 
-  /** Starts connecting. No-op while connecting or open; from `reconnecting` it connects now. */
+  /**
+   * Starts connecting. No-op while connecting or open; from `reconnecting` it connects now.
+   * @throws TypeError for a header with CR/LF or a malformed proxy URL (nothing changes then).
+   */
   connect(): void {
     if (this.state !== 'initial' && this.state !== 'closed' && this.state !== 'reconnecting') return;
     checkHeaders(this._headers);
-    this.clearReconnect();
-    this.userClosed = false;
-    registry.add(this);
-    this.setState('connecting');
-    this.liveness.armPhase(this.connectTimeout, ConnectionError.CONNECT_TIMEOUT, `no connection within ${this.connectTimeout} s`);
-    const scheme = this.target.scheme;
+    const { scheme } = this.target;
     const isWs = scheme === 'ws' || scheme === 'wss';
-    const cfg = {
-      target: this.target,
+    const cfg: LinkConfig = {
+      target: !isWs && this.transport === 'tls' ? { ...this.target, secure: true } : this.target,
       url: this.url,
       headers: this._headers,
       tls: this.tls,
@@ -153,6 +150,11 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
       closeTimeoutMs: this.closeTimeout * 1000,
       protocol: getProtocol(scheme) ?? null,
     };
+    this.clearReconnect();
+    this.userClosed = false;
+    registry.add(this);
+    this.setState('connecting');
+    this.liveness.armPhase(this.connectTimeout, ConnectionError.CONNECT_TIMEOUT, `no connection within ${this.connectTimeout} s`);
     this.link = isWs ? openWsLink(this, cfg) : openStreamLink(this, cfg);
   }
 

@@ -35,13 +35,13 @@ function toResponse(res: IncomingMessage): HandshakeResponse {
 }
 
 /** Maps an error `ws` emitted onto a fault; null when it is only the echo of a close we asked for. */
-function classify(err: Error & { code?: string }, phase: 'connect' | 'handshake' | 'open', where: string): ConnectionFault | null {
+function classify(err: Error & { code?: string }, phase: 'connect' | 'handshake' | 'open', where: string, maxPackageSize: number): ConnectionFault | null {
   const rejected = /^Unexpected server response: (\d+)/.exec(err.message);
   if (rejected) {
     const status = Number(rejected[1]);
     return fault(ConnectionError.HANDSHAKE_REJECTED, where, `server answered HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd());
   }
-  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return fault(ConnectionError.PACKAGE_TOO_LARGE, where, `${err.message} (maxPackageSize)`);
+  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return fault(ConnectionError.PACKAGE_TOO_LARGE, where, `${err.message} (maxPackageSize ${maxPackageSize} bytes)`);
   if (typeof err.code === 'string' && err.code.startsWith('WS_ERR_')) return fault(ConnectionError.PROTOCOL_ERROR, where, `${err.message} (${err.code})`);
   if (phase === 'connect') return connectFault(err, where);
   if (phase === 'handshake') {
@@ -98,7 +98,7 @@ class WsLink implements Link {
     this.ws.on('pong', () => this.owner._linkAlive());
     this.ws.on('error', (err: Error & { code?: string }) => {
       if (this.ending) return;
-      const f = classify(err, this.phase, target.where);
+      const f = classify(err, this.phase, target.where, cfg.maxPackageSize);
       if (f !== null) this.fault(f);
     });
     this.ws.on('close', (code: number, reason: Buffer) => {
