@@ -167,7 +167,10 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     if (st === 'open') {
       const link = this.link as Link;
       if (link.bufferedAmount() >= this.maxSendBufferSize) return this.dropSend();
-      link.write(data);
+      if (!link.write(data)) {
+        Counters.sendFailures++;
+        return false;
+      }
       this.messagesOut++;
       Counters.messagesOut++;
       if (!this.bufferFull && link.bufferedAmount() >= this.maxSendBufferSize) this.markFull();
@@ -409,9 +412,10 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     const q = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
-    for (const data of q) link.write(data);
-    this.messagesOut += q.length;
-    Counters.messagesOut += q.length;
+    let written = 0;
+    for (const data of q) if (link.write(data)) written++;
+    this.messagesOut += written;
+    Counters.messagesOut += written;
     if (this.bufferFull && link.bufferedAmount() < this.maxSendBufferSize) {
       this.bufferFull = false;
       this.callback(this.onBufferDrain, 'bufferDrain');

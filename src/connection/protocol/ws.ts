@@ -120,8 +120,10 @@ class WsLink implements Link {
     this.ws.terminate();
   }
 
-  write(data: SendData): void {
+  write(data: SendData): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
     this.ws.send(data, this.opts);
+    return true;
   }
 
   bufferedAmount(): number {

@@ -6,6 +6,7 @@ import { ConnectionError, connectFault, fault, type ConnectionFault } from '../e
 import type { Link, LinkConfig, LinkOwner, SendData } from '../link.js';
 import type { Protocol } from '../protocol/Protocol.js';
 import { openSocket } from './socket.js';
+import { rethrowLater } from '../registry.js';
 
 const EMPTY = Buffer.alloc(0);
 
@@ -63,7 +64,14 @@ class StreamLink implements Link {
       if (n > buf.length) break;
       const pkg = buf.subarray(0, n);
       buf = n === buf.length ? EMPTY : buf.subarray(n);
-      this.owner._linkMessage(proto.decode(pkg, this.owner));
+      let message: unknown;
+      try {
+        message = proto.decode(pkg, this.owner);
+      } catch (e) {
+        rethrowLater(e); // a bug in user code: surfaces as an uncaught exception, the stream stays in step
+        continue;
+      }
+      this.owner._linkMessage(message);
     }
     this.pending = buf;
   }
@@ -82,13 +90,15 @@ class StreamLink implements Link {
     this.owner._linkClosed(this, null, '');
   }
 
-  write(data: SendData): void {
+  write(data: SendData): boolean {
     const s = this.socket as Socket;
+    if (this.ending || !s.writable) return false;
     if (this.protocol !== null) {
       s.write(this.protocol.encode(data, this.owner));
     } else {
       s.write(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
     }
+    return true;
   }
 
   bufferedAmount(): number {
