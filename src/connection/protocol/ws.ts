@@ -56,6 +56,8 @@ function classify(err: Error & { code?: string }, phase: 'connect' | 'handshake'
 class WsLink implements Link {
   private readonly ws: WebSocket;
   private socket: Socket | null = null;
+  /** The first socket opened (the proxy tunnel while it is being set up), destroyed with the link. */
+  private raw: Socket | null = null;
   private phase: 'connect' | 'handshake' | 'open' = 'connect';
   private ending = false;
   private response: HandshakeResponse | null = null;
@@ -72,7 +74,7 @@ class WsLink implements Link {
       followRedirects: false,
       closeTimeout: cfg.closeTimeoutMs,
       createConnection: ((_opts: unknown, cb: (err: Error | null, s?: Socket) => void) => {
-        openSocket(target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
+        this.raw = openSocket(target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
           if (err !== null) {
             this.fault(err);
             cb(new Error(err.message));
@@ -143,6 +145,7 @@ class WsLink implements Link {
   destroy(): void {
     this.ending = true;
     this.ws.terminate();
+    this.raw?.destroy();
   }
 }
 

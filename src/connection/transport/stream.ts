@@ -13,6 +13,8 @@ const EMPTY = Buffer.alloc(0);
 /** One stream attempt. */
 class StreamLink implements Link {
   private socket: Socket | null = null;
+  /** The first socket opened (the proxy tunnel while it is being set up), destroyed with the link. */
+  private raw: Socket | null = null;
   private open = false;
   private ending = false;
   private closed = false;
@@ -21,7 +23,7 @@ class StreamLink implements Link {
 
   constructor(private readonly owner: LinkOwner, private readonly cfg: LinkConfig) {
     this.protocol = cfg.protocol;
-    openSocket(cfg.target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
+    this.raw = openSocket(cfg.target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
       this.socket = s;
       if (err !== null) {
         this.fault(err);
@@ -117,6 +119,7 @@ class StreamLink implements Link {
 
   destroy(): void {
     this.ending = true;
+    this.raw?.destroy();
     if (this.socket !== null) this.socket.destroy();
     if (this.socket === null || this.socket.destroyed && !this.socket.listenerCount('close')) queueMicrotask(() => this.finish());
   }
