@@ -1,8 +1,7 @@
 // The facade: URL, options, callbacks, the state machine (every transition in setState), the send contract,
 // reconnects and liveness timers. Transports live in transport/ and protocol/; this file only orchestrates.
-import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { resolvePolicy, reconnectDelay, type ReconnectPolicy } from './backoff.js';
+import { resolvePolicy, reconnectDelay } from './backoff.js';
 import { ConnectionError, fault, type ConnectionFault } from './errors.js';
 import type { HandshakeResponse, Link, LinkConfig, LinkOwner, SendData } from './link.js';
 import { getProtocol, knownSchemes, registerProtocol, type Protocol } from './protocol/Protocol.js';
@@ -10,8 +9,9 @@ import { openWsLink, Ws } from './protocol/ws.js';
 import { openStreamLink } from './transport/stream.js';
 import { parseProxy, proxyFromEnv } from './transport/proxy.js';
 import { checkHeaders, parseTarget, type Target } from './url.js';
-import type { ConnectionInfo, ConnectionOptions, ConnectionState, ConnectionTotals, TlsOptions } from './types.js';
+import type { ConnectionInfo, ConnectionOptions, ConnectionState, ConnectionTotals } from './types.js';
 import { Liveness } from './liveness.js';
+import { ConnectionSettings } from './settings.js';
 import { byteSize, closeAll, countClosed, Counters, live as registry, rethrowLater, totals, type Tracked } from './registry.js';
 
 let nextId = 1;
@@ -22,9 +22,9 @@ let nextId = 1;
  * Callbacks run after the connection's own bookkeeping; an exception thrown by one is re-thrown on the next
  * tick (an uncaught exception the worker process reports), never swallowed.
  */
-export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implements LinkOwner, Tracked {
+export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<M> implements LinkOwner, Tracked {
   /** Every connection that was `connect()`ed and is not finally closed (including those waiting to reconnect). */
-  static get connections(): ReadonlySet<AsyncTcpConnection<any>> { return registry as Set<AsyncTcpConnection<any>>; }
+  static get connections(): ReadonlySet<AsyncTcpConnection<unknown>> { return registry as Set<AsyncTcpConnection<unknown>>; }
   /** Process-wide counters: messages and wire bytes in/out, reconnects scheduled, sends dropped. */
   static get totals(): ConnectionTotals { return totals(); }
   /** Registers a stream protocol under `name` (used as `name://host:port`). See {@link Protocol}. */
@@ -58,30 +58,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   /** The last fault reported through onError (SEND_FAIL excluded). */
   lastError: ConnectionFault | null = null;
 
-  websocketPingInterval = 0;
-  websocketType: string = Ws.BINARY_TYPE_BLOB;
-  maxSendBufferSize = 1024 * 1024;
-  maxPackageSize = 10 * 1024 * 1024;
-  connectTimeout = 10;
-  handshakeTimeout = 10;
-  pongTimeout = 10;
-  idleTimeout = 0;
-  closeTimeout = 2;
-  reconnect: ReconnectPolicy | true | null = null;
-  tls: TlsOptions = {};
-  proxy: string | false | undefined = undefined;
-  transport: 'tcp' | 'tls' = 'tcp';
-
-  onConnect: ((conn: this) => void) | null = null;
-  onWebSocketConnect: ((conn: this, response: HandshakeResponse) => void) | null = null;
-  onMessage: ((conn: this, data: M) => void) | null = null;
-  onClose: ((conn: this) => void) | null = null;
-  onError: ((conn: this, code: number, message: string) => void) | null = null;
-  onBufferFull: ((conn: this) => void) | null = null;
-  onBufferDrain: ((conn: this) => void) | null = null;
-
   private readonly target: Target;
-  private _headers: Record<string, string> = {};
   private link: Link | null = null;
   private socket: Socket | null = null;
   private bytesInDone = 0;
@@ -118,13 +95,6 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     Object.assign(this, options);
   }
 
-  /** Extra headers for the websocket upgrade request. @throws TypeError on CR/LF (header injection). */
-  get headers(): Record<string, string> { return this._headers; }
-  set headers(h: Record<string, string>) {
-    checkHeaders(h);
-    this._headers = h;
-  }
-
   /** Wire bytes received over the life of this object (all attempts). */
   get bytesIn(): number { return this.bytesInDone + (this.socket?.bytesRead ?? 0); }
   /** Wire bytes written over the life of this object (all attempts). */
@@ -136,13 +106,13 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
    */
   connect(): void {
     if (this.state !== 'initial' && this.state !== 'closed' && this.state !== 'reconnecting') return;
-    checkHeaders(this._headers);
+    checkHeaders(this.headers);
     const { scheme } = this.target;
     const isWs = scheme === 'ws' || scheme === 'wss';
     const cfg: LinkConfig = {
       target: !isWs && this.transport === 'tls' ? { ...this.target, secure: true } : this.target,
       url: this.url,
-      headers: this._headers,
+      headers: this.headers,
       tls: this.tls,
       proxy: this.proxy === false ? null : this.proxy !== undefined ? parseProxy(this.proxy) : isWs ? proxyFromEnv(this.target.secure, this.target.host, this.target.port) : null,
       binary: this.websocketType === Ws.BINARY_TYPE_ARRAYBUFFER,

@@ -50,6 +50,9 @@ test('websocketType: BLOB sends text frames, ARRAYBUFFER binary frames; text in 
   const a = new AsyncTcpConnection(srv.url);
   const b = new AsyncTcpConnection(srv.url, { websocketType: Ws.BINARY_TYPE_ARRAYBUFFER });
   const ra = record(a);
+  const emitted: string[] = [];
+  a.on('open', () => emitted.push('open'));
+  a.on('message', (d: string | Buffer) => emitted.push(typeof d));
   try {
     a.send('text-frame');
     a.connect();
@@ -62,6 +65,7 @@ test('websocketType: BLOB sends text frames, ARRAYBUFFER binary frames; text in 
     assert.equal(ra.messages[0], 't');
     assert.ok(Buffer.isBuffer(ra.messages[1]));
     assert.deepEqual([...(ra.messages[1] as Buffer)], [0, 1, 255]);
+    assert.deepEqual(emitted, ['open', 'string', 'object']);
   } finally {
     a.destroy();
     b.destroy();

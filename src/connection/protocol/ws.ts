@@ -55,7 +55,6 @@ function classify(err: Error & { code?: string }, phase: 'connect' | 'handshake'
 /** One websocket attempt. */
 class WsLink implements Link {
   private readonly ws: WebSocket;
-  private socket: Socket | null = null;
   /** The first socket opened (the proxy tunnel while it is being set up), destroyed with the link. */
   private raw: Socket | null = null;
   private phase: 'connect' | 'handshake' | 'open' = 'connect';
@@ -63,7 +62,7 @@ class WsLink implements Link {
   private response: HandshakeResponse | null = null;
   private readonly opts: { binary: boolean };
 
-  constructor(private readonly owner: LinkOwner, private readonly cfg: LinkConfig) {
+  constructor(private readonly owner: LinkOwner, cfg: LinkConfig) {
     this.opts = cfg.binary ? BINARY : TEXT;
     const { target } = cfg;
     // `closeTimeout` (ws >= 8.18) bounds our own graceful close; @types/ws does not know it yet.
@@ -80,7 +79,6 @@ class WsLink implements Link {
             cb(new Error(err.message));
             return;
           }
-          this.socket = s;
           s.on('drain', () => this.owner._linkDrain(this));
           cb(null, s);
         });
