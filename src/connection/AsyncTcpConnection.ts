@@ -160,16 +160,18 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   /**
    * Closes gracefully (websocket close frame `code`/`reason`, default 1000) and cancels any pending reconnect.
    * `onClose` fires when the socket is gone. A `reConnect()` called inside that `onClose` is ignored.
+   * @throws TypeError (from `ws`) for a code websocket does not allow (e.g. 1005, 1006) or a reason over 123
+   * bytes; the connection is then left as it was.
    */
   close(code = 1000, reason = ''): void {
+    const st = this.state;
+    if (st === 'closing' && this.userClosed) return;
+    if (st === 'open') (this.link as Link).close(code, reason);
     this.clearReconnect();
     this.reconnectAfterClose = null;
-    const st = this.state;
     if (st === 'reconnecting' || st === 'initial' || st === 'closed') return this.finish();
-    if (st === 'closing' && this.userClosed) return;
     this.userClosed = true;
     if (st === 'open') {
-      (this.link as Link).close(code, reason);
       this.setState('closing');
     } else {
       (this.link as Link).destroy();

@@ -238,3 +238,21 @@ test('server close code and reason are visible in onClose; the close frame is an
     await srv.close();
   }
 });
+
+test('close() with a code websocket forbids throws and leaves the connection open and usable', { timeout: 10000 }, async () => {
+  const srv = await startWsServer();
+  const conn = new AsyncTcpConnection(srv.url);
+  try {
+    conn.connect();
+    await waitFor(() => conn.state === 'open', 'open');
+    assert.throws(() => conn.close(1006), TypeError);
+    assert.equal(conn.state, 'open');
+    assert.equal(conn.send('still-open'), true);
+    await waitFor(() => srv.received.length === 1, 'message');
+    conn.close(4000, 'done');
+    await waitFor(() => conn.state === 'closed', 'closed');
+  } finally {
+    conn.destroy();
+    await srv.close();
+  }
+});
