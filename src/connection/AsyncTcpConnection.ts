@@ -12,7 +12,7 @@ import { checkHeaders, parseTarget, type Target } from './url.js';
 import type { ConnectionInfo, ConnectionOptions, ConnectionState, ConnectionTotals } from './types.js';
 import { Liveness } from './liveness.js';
 import { ConnectionSettings } from './settings.js';
-import { byteSize, closeAll, countClosed, Counters, live as registry, rethrowLater, totals, type Tracked } from './registry.js';
+import { byteSize, closeAll, coarseClock, countClosed, Counters, live as registry, rethrowLater, startClock, totals, type Tracked } from './registry.js';
 
 let nextId = 1;
 
@@ -49,6 +49,8 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   reconnectAttempts = 0;
   /** Epoch ms of the pending reconnect, or null. */
   nextRetryAt: number | null = null;
+  /** Epoch ms (250 ms resolution) of the last inbound message, or null. */
+  lastMessageAt: number | null = null;
   localAddress: string | null = null;
   remoteAddress: string | null = null;
   /** Close code of the last close (websocket: what the server sent, 1006 if none); null for streams or before any close. */
@@ -123,6 +125,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     this.clearReconnect();
     this.userClosed = false;
     registry.add(this);
+    startClock();
     this.setState('connecting');
     this.liveness.armPhase(this.connectTimeout, ConnectionError.CONNECT_TIMEOUT, `no connection within ${this.connectTimeout} s`);
     this.link = isWs ? openWsLink(this, cfg) : openStreamLink(this, cfg);
@@ -223,7 +226,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
       id: this.id, url: this.displayUrl, state: this.state, localAddress: this.localAddress, remoteAddress: this.remoteAddress,
       bytesIn: this.bytesIn, bytesOut: this.bytesOut, messagesIn: this.messagesIn, messagesOut: this.messagesOut,
       queuedBytes: this.queuedBytes, reconnectAttempts: this.reconnectAttempts, nextRetryAt: this.nextRetryAt,
-      openedAt: this.openedAt, closeCode: this.closeCode, closeReason: this.closeReason,
+      openedAt: this.openedAt, lastMessageAt: this.lastMessageAt, closeCode: this.closeCode, closeReason: this.closeReason,
       lastError: this.lastError === null ? null : { code: this.lastError.code, message: this.lastError.message },
     };
   }
@@ -267,6 +270,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     if (this.state !== 'open' && this.state !== 'closing') return;
     this.messagesIn++;
     Counters.messagesIn++;
+    this.lastMessageAt = coarseClock.now;
     const cb = this.onMessage;
     if (cb !== null) {
       try {

@@ -9,6 +9,27 @@ export interface Tracked {
   uncountedBytes(): { in: number; out: number };
 }
 
+/**
+ * A coarse clock (epoch ms, 250 ms resolution) for per-message timestamps: reading a field costs nothing on
+ * the hot path, `Date.now()` per message would. Ticks only while there are live connections (unref'd).
+ */
+export const coarseClock = { now: Date.now() };
+let ticker: NodeJS.Timeout | null = null;
+
+/** Starts the coarse clock if needed (called when a connection joins the registry). */
+export function startClock(): void {
+  coarseClock.now = Date.now();
+  if (ticker !== null) return;
+  ticker = setInterval(() => {
+    coarseClock.now = Date.now();
+    if (live.size === 0 && ticker !== null) {
+      clearInterval(ticker);
+      ticker = null;
+    }
+  }, 250);
+  ticker.unref();
+}
+
 /** Every connection that was connect()ed and is not finally closed. */
 export const live = new Set<Tracked>();
 
