@@ -6,12 +6,15 @@ import { ConnectionError, connectFault, fault, type ConnectionFault } from '../e
 import type { Link, LinkConfig, LinkOwner, SendData } from '../link.js';
 import type { Protocol } from '../protocol/Protocol.js';
 import { openSocket } from './socket.js';
+import { rethrowLater } from '../registry.js';
 
 const EMPTY = Buffer.alloc(0);
 
 /** One stream attempt. */
 class StreamLink implements Link {
   private socket: Socket | null = null;
+  /** The first socket opened (the proxy tunnel while it is being set up), destroyed with the link. */
+  private raw: Socket | null = null;
   private open = false;
   private ending = false;
   private closed = false;
@@ -20,7 +23,7 @@ class StreamLink implements Link {
 
   constructor(private readonly owner: LinkOwner, private readonly cfg: LinkConfig) {
     this.protocol = cfg.protocol;
-    openSocket(cfg.target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
+    this.raw = openSocket(cfg.target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
       this.socket = s;
       if (err !== null) {
         this.fault(err);
@@ -63,7 +66,14 @@ class StreamLink implements Link {
       if (n > buf.length) break;
       const pkg = buf.subarray(0, n);
       buf = n === buf.length ? EMPTY : buf.subarray(n);
-      this.owner._linkMessage(proto.decode(pkg, this.owner));
+      let message: unknown;
+      try {
+        message = proto.decode(pkg, this.owner);
+      } catch (e) {
+        rethrowLater(e); // a bug in user code: surfaces as an uncaught exception, the stream stays in step
+        continue;
+      }
+      this.owner._linkMessage(message);
     }
     this.pending = buf;
   }
@@ -82,13 +92,15 @@ class StreamLink implements Link {
     this.owner._linkClosed(this, null, '');
   }
 
-  write(data: SendData): void {
+  write(data: SendData): boolean {
     const s = this.socket as Socket;
+    if (this.ending || !s.writable) return false;
     if (this.protocol !== null) {
       s.write(this.protocol.encode(data, this.owner));
     } else {
       s.write(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
     }
+    return true;
   }
 
   bufferedAmount(): number {
@@ -107,6 +119,7 @@ class StreamLink implements Link {
 
   destroy(): void {
     this.ending = true;
+    this.raw?.destroy();
     if (this.socket !== null) this.socket.destroy();
     if (this.socket === null || this.socket.destroyed && !this.socket.listenerCount('close')) queueMicrotask(() => this.finish());
   }
