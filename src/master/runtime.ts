@@ -7,6 +7,8 @@ import { RuntimeStartError } from './errors.js';
 import { loadDefinitions } from './load-script.js';
 import { rollingReload, type ReloadResult } from './reload.js';
 import { killAll, stopWorkers } from './stop.js';
+import { Endpoints } from './status/endpoints.js';
+import { StatusService, type ConnectionsReport, type StatusReport } from './status/index.js';
 import { describeExit, Supervisor, type Slot, type SlotState, type WorkerDefinition } from './supervisor.js';
 
 export interface RuntimeOptions {
@@ -20,6 +22,12 @@ export interface RuntimeOptions {
   execArgv?: string[];
   /** Receives the runtime's log lines (without timestamp). Default: none (listen to events instead). */
   logger?: (message: string) => void;
+  /** `host:port` of the HTTP endpoint for /metrics, /healthz, /readyz. Default: `Worker.metricsListen` (`''` = off). */
+  metricsListen?: string;
+  /** Answer `status`/`connections` on the control socket. Default: `false` (the CLI's master: `true`). */
+  controlSocket?: boolean;
+  /** A worker that does not answer a status request within this many ms shows as `busy`. Default 300. */
+  busyAfterMs?: number;
 }
 
 /** One slot as `rt.workers` shows it. */
@@ -52,6 +60,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly readyTimeout: number;
   private stopping: Promise<void> | null = null;
   private reloading: Promise<ReloadResult> | null = null;
+  private readonly statusService: StatusService;
+  private readonly endpoints: Endpoints;
+  private readonly endpointOptions: { controlSocket: boolean; metricsListen: string };
 
   /**
    * Load `options.script` (its `Worker.runAll()` only hands over its Worker definitions here), fork every
@@ -61,13 +72,15 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const script = resolvePath(options.script);
     const definitions = await loadDefinitions(script);
     const runtime = new Runtime(definitions, { ...options, script });
+    await runtime.openEndpoints();
     await runtime.startWorkers();
     return runtime;
   }
 
   /** @internal The CLI, which already ran the script as the master, passes the definitions it collected. */
   static async startWithDefinitions(definitions: readonly Worker[], options: RuntimeOptions): Promise<Runtime> {
-    const runtime = new Runtime(definitions, options);
+    const runtime = new Runtime(definitions, { controlSocket: true, ...options });
+    await runtime.openEndpoints();
     await runtime.startWorkers();
     return runtime;
   }
@@ -98,6 +111,38 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       resetAfterMs: 30_000,
     });
     this.wireEvents(WorkerClass);
+    this.statusService = new StatusService(this.supervisor, { script: options.script, startedAt: this.startedAt }, {
+      busyAfterMs: options.busyAfterMs ?? 300,
+    });
+    this.endpoints = new Endpoints(this.statusService, this);
+    this.endpointOptions = {
+      controlSocket: options.controlSocket ?? false,
+      metricsListen: options.metricsListen ?? WorkerClass?.metricsListen ?? '',
+    };
+  }
+
+  private async openEndpoints(): Promise<void> {
+    try {
+      await this.endpoints.open(this.endpointOptions);
+    } catch (err) {
+      throw new RuntimeStartError(`cannot open the status endpoints: ${(err as Error).message}`);
+    }
+    if (this.endpoints.metricsUrl) this.log(`metrics on ${this.endpoints.metricsUrl}/metrics`);
+  }
+
+  /** Every process with CPU, memory and counters: the document `status --json` prints (docs/status.md). */
+  status(options: { busyAfterMs?: number } = {}): Promise<StatusReport> {
+    return this.statusService.status(options);
+  }
+
+  /** Every client connection of every worker: the document `connections --json` prints. */
+  connections(options: { busyAfterMs?: number } = {}): Promise<ConnectionsReport> {
+    return this.statusService.connections(options);
+  }
+
+  /** Base URL of the metrics endpoint (e.g. `http://127.0.0.1:9464`), or null when it is off. */
+  get metricsUrl(): string | null {
+    return this.endpoints.metricsUrl;
   }
 
   private wireEvents(WorkerClass: typeof Worker | undefined): void {
@@ -209,6 +254,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       });
       const WorkerClass = this.definitions[0]?.constructor as typeof Worker | undefined;
       await callHook(() => WorkerClass?.onMasterStop?.(), this);
+      await this.endpoints.close();
       this.log('stopped');
       this.emit('stop');
     })();

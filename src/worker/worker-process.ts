@@ -3,7 +3,7 @@
 import { AsyncTcpConnection } from '../connection/index.js';
 import { EXIT_CODES, isWorkerMessage, type MasterMessage, type WorkerMessage } from '../shared/messages.js';
 import { Timer } from './Timer.js';
-import { collectStats } from './stats.js';
+import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
 
 let current: Worker | null = null;
@@ -42,6 +42,7 @@ export function runWorkerProcess(definition: Worker, id: number): void {
   // SIGTERM from the master's stop ladder (or an outside `kill`) means: stop now, quickly.
   process.on('SIGTERM', () => void stop(false, 1000));
   process.on('message', onMessage);
+  startStatsReporting(send);
 
   void start(definition);
 }
@@ -68,12 +69,7 @@ function onMessage(message: unknown): void {
       void reloadInPlace();
       break;
     case 'stats':
-      send({
-        wm: 'stats',
-        requestId: msg.requestId,
-        stats: collectStats(),
-        ...(msg.connections ? { connections: [...AsyncTcpConnection.connections].map((c) => c.info()) } : {}),
-      });
+      send(statsReply(msg));
       break;
   }
 }

@@ -4,7 +4,9 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VERSION } from '../../version.js';
 import type { Worker } from '../../worker/Worker.js';
+import { runConnections } from './connections.js';
 import { runStart } from './start.js';
+import { runStatus } from './status.js';
 
 export const VERBS = ['start', 'stop', 'restart', 'reload', 'status', 'connections'] as const;
 export type Verb = (typeof VERBS)[number];
@@ -89,6 +91,10 @@ export async function runCli(definitions: Worker[], script: string, argv: string
   switch (verb) {
     case 'start':
       return runStart(context);
+    case 'status':
+      return runStatus(context);
+    case 'connections':
+      return runConnections(context);
     default:
       process.stderr.write(`workerman-ts[${scriptName}] "${verb}" is not implemented yet\n`);
       return EXIT.FAILED;

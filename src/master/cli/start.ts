@@ -1,5 +1,6 @@
 // `start`: become the master in the foreground, print the banner, run until a stop signal.
 import { formatLogLine } from '../log.js';
+import { pidFilePath, removePidFile, writePidFile } from './master-pid.js';
 import { Runtime } from '../runtime.js';
 import { VERSION } from '../../version.js';
 import { EXIT, type CliContext } from './index.js';
@@ -18,8 +19,11 @@ export async function runStart(context: CliContext): Promise<number> {
     process.stderr.write(`workerman-ts[${scriptName}] start failed: ${(err as Error).message}\n`);
     return EXIT.FAILED;
   }
+  // TO MERGE: the master engineer's pid-file handling replaces these two lines.
+  const pidFile = pidFilePath(context.script);
+  writePidFile(pidFile);
   process.stdout.write('Press Ctrl+C to stop. Start success.\n');
-  return waitForStopSignal(runtime);
+  return waitForStopSignal(runtime).finally(() => removePidFile(pidFile));
 }
 
 /** SIGINT/SIGTERM stop; a second one escalates to SIGKILL. Resolves when everything has exited. */

@@ -79,3 +79,19 @@ function removeQuietly(path: string): void {
     // not there: fine
   }
 }
+
+/** What the control socket can ask of the master (the Runtime implements it). */
+export interface ControlTarget {
+  status(request: { busyAfterMs?: number }): Promise<unknown>;
+  connections(request: { busyAfterMs?: number }): Promise<unknown>;
+}
+
+/** The handler table of the master's control socket. */
+export function controlHandlers(target: ControlTarget): Record<string, ControlHandler> {
+  const busyAfter = (args: Record<string, unknown>) =>
+    typeof args.busyAfterMs === 'number' && args.busyAfterMs > 0 ? { busyAfterMs: Math.min(args.busyAfterMs, 10_000) } : {};
+  return {
+    status: (args) => target.status(busyAfter(args)),
+    connections: (args) => target.connections(busyAfter(args)),
+  };
+}
