@@ -1,9 +1,8 @@
-// TEMPORARY stand-in until the connection layer lands (branch `conn`): only what the process side needs.
-export class AsyncTcpConnection {
-  static readonly connections: ReadonlySet<AsyncTcpConnection> = new Set();
-  static readonly totals = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, reconnects: 0, sendFailures: 0 };
-  static async closeAll(_code = 1001, _reason?: string): Promise<void> {}
-  info(): Record<string, string | number | boolean | null> {
-    return {};
-  }
-}
+// Public surface of the connection layer (knows nothing about processes).
+export { AsyncTcpConnection } from './AsyncTcpConnection.js';
+export { Ws } from './protocol/ws.js';
+export { ConnectionError, type ConnectionErrorCode, type ConnectionFault } from './errors.js';
+export type { Protocol } from './protocol/Protocol.js';
+export { RECONNECT_DEFAULTS, type ReconnectPolicy } from './backoff.js';
+export type { HandshakeResponse, SendData } from './link.js';
+export type { ConnectionInfo, ConnectionOptions, ConnectionState, ConnectionTotals, TlsOptions } from './types.js';

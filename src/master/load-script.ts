@@ -2,7 +2,8 @@
 // Worker definitions to us instead of parsing argv, installing signal handlers or exiting.
 import { pathToFileURL } from 'node:url';
 import { existsSync } from 'node:fs';
-import type { Worker } from '../worker/Worker.js';
+import { Worker } from '../worker/Worker.js';
+import { evaluateWorkersModule } from '../worker/workers-module.js';
 import { RuntimeStartError } from './errors.js';
 
 type Receiver = (definitions: Worker[]) => void;
@@ -31,6 +32,7 @@ export function loadDefinitions(script: string): Promise<Worker[]> {
 async function loadOne(script: string): Promise<Worker[]> {
   if (!existsSync(script)) throw new RuntimeStartError(`start script not found: ${script}`);
   let collected: Worker[] | null = null;
+  Worker.takeDefinitions(); // drop definitions left by an earlier script that never called runAll()
   receiver = (definitions) => {
     collected = definitions;
   };
@@ -43,6 +45,26 @@ async function loadOne(script: string): Promise<Worker[]> {
   } finally {
     receiver = null;
   }
+  Worker.takeDefinitions();
   if (!collected) throw new RuntimeStartError(`start script ${script} did not call Worker.runAll()`);
   return collected;
+}
+
+/** Module form: evaluate export `name` of `path` and return the Worker definitions it made. */
+export function loadModuleDefinitions(path: string, name: string): Promise<Worker[]> {
+  const next = queue.then(() => loadModuleOne(path, name));
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+async function loadModuleOne(path: string, name: string): Promise<Worker[]> {
+  if (!existsSync(path)) throw new RuntimeStartError(`workers module not found: ${path}`);
+  try {
+    return await evaluateWorkersModule(path, name, `runtime=${++loads}`);
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new RuntimeStartError(`could not load workers module ${path}: ${detail}`);
+  } finally {
+    Worker.takeDefinitions();
+  }
 }

@@ -4,7 +4,9 @@ import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
 import type { Worker } from '../worker/Worker.js';
 import { RuntimeStartError } from './errors.js';
-import { loadDefinitions } from './load-script.js';
+import { fileURLToPath } from 'node:url';
+import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
+import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
 import { rollingReload, type ReloadResult } from './reload.js';
 import { killAll, stopWorkers } from './stop.js';
 import { Endpoints } from './status/endpoints.js';
@@ -13,7 +15,11 @@ import { describeExit, Supervisor, type Slot, type SlotState, type WorkerDefinit
 
 export interface RuntimeOptions {
   /** The start script (the file a user runs with `node app.js start`, ending in `Worker.runAll()`). */
-  script: string;
+  script?: string;
+  /** Module form, instead of `script`: a module whose export `export` defines the Workers. */
+  module?: string;
+  /** The export of `module` to evaluate: a function that creates Workers, or Worker(s). Default `'default'`. */
+  export?: string;
   /** Seconds a stopping worker gets before SIGKILL. Default: `Worker.stopTimeout` (10). */
   stopTimeout?: number;
   /** Seconds a starting worker gets to finish onWorkerStart. Default 30. */
@@ -69,9 +75,26 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * worker, and resolve once all are ready. Rejects with RuntimeStartError if they are not.
    */
   static async start(options: RuntimeOptions): Promise<Runtime> {
-    const script = resolvePath(options.script);
-    const definitions = await loadDefinitions(script);
-    const runtime = new Runtime(definitions, { ...options, script });
+    if (typeof options !== 'object' || options === null || (!options.script === !options.module)) {
+      throw new TypeError('Runtime.start: give exactly one of { script } or { module, export }');
+    }
+    let definitions: Worker[];
+    let launch: RuntimeOptions & { env?: Record<string, string> };
+    if (options.script) {
+      const script = resolvePath(options.script);
+      definitions = await loadDefinitions(script);
+      launch = { ...options, script };
+    } else {
+      const module = resolvePath(options.module ?? '');
+      const name = options.export ?? 'default';
+      definitions = await loadModuleDefinitions(module, name);
+      launch = {
+        ...options,
+        script: fileURLToPath(new URL('../worker/module-entry.js', import.meta.url)),
+        env: { [ENV_WORKERS_MODULE]: module, [ENV_WORKERS_EXPORT]: name },
+      };
+    }
+    const runtime = new Runtime(definitions, launch);
     await runtime.openEndpoints();
     await runtime.startWorkers();
     return runtime;
@@ -87,15 +110,15 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private constructor(
     private readonly definitions: readonly Worker[],
-    options: RuntimeOptions,
+    options: RuntimeOptions & { env?: Record<string, string> },
   ) {
     super();
-    this.script = options.script;
+    this.script = options.script ?? '';
     const WorkerClass = definitions[0]?.constructor as typeof Worker | undefined;
     this.stopTimeout = options.stopTimeout ?? WorkerClass?.stopTimeout ?? 10;
     this.readyTimeout = options.readyTimeout ?? 30;
     if (options.logger) this.on('log', options.logger);
-    if (definitions.length === 0) throw new RuntimeStartError(`${options.script} defines no Worker`);
+    if (definitions.length === 0) throw new RuntimeStartError(`${this.script} defines no Worker`);
     const defs: WorkerDefinition[] = definitions.map((w, index) => ({
       index,
       name: w.name,
@@ -103,7 +126,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       reloadable: w.reloadable,
     }));
     this.supervisor = new Supervisor(defs, {
-      script: options.script,
+      script: this.script,
+      ...(options.env ? { env: options.env } : {}),
       execArgv: options.execArgv ?? process.execArgv,
       maxStartFailures: 5,
       restartDelayMs: 200,
@@ -111,7 +135,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       resetAfterMs: 30_000,
     });
     this.wireEvents(WorkerClass);
-    this.statusService = new StatusService(this.supervisor, { script: options.script, startedAt: this.startedAt }, {
+    this.statusService = new StatusService(this.supervisor, { script: options.module ? resolvePath(options.module) : this.script, startedAt: this.startedAt }, {
       busyAfterMs: options.busyAfterMs ?? 300,
     });
     this.endpoints = new Endpoints(this.statusService, this);

@@ -45,6 +45,8 @@ export interface SupervisorOptions {
   script: string;
   /** Node flags for workers (e.g. a TypeScript loader). */
   execArgv: string[];
+  /** Extra environment for every worker (the module form passes its module path here). */
+  env?: Record<string, string>;
   /** Consecutive start failures after which a slot is marked failed. */
   maxStartFailures: number;
   /** Backoff: first delay after the first (immediate) replacement, and the cap. */
@@ -96,6 +98,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     // setupPrimary settings are read at fork time, so several runtimes in one host can each set their own.
     cluster.setupPrimary({ exec: this.options.script, args: [], execArgv: this.options.execArgv });
     const worker = cluster.fork({
+      ...this.options.env,
       [ENV_WORKER_INDEX]: String(slot.definition.index),
       [ENV_WORKER_ID]: String(slot.id),
       [ENV_WORKER_NAME]: slot.definition.name,

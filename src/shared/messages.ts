@@ -55,7 +55,8 @@ export interface WorkerStats {
 }
 
 /** One client connection as `connections` shows it: `conn.info()` (never header values or credentials). */
-export type ConnectionInfo = Record<string, unknown>;
+export type { ConnectionInfo } from '../connection/types.js';
+import type { ConnectionInfo } from '../connection/types.js';
 
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   return typeof value === 'object' && value !== null && typeof (value as { wm?: unknown }).wm === 'string';

@@ -76,6 +76,16 @@ export class Worker {
     definitions.push(this);
   }
 
+  /** @internal Take (and forget) every definition made so far: a host loading a module of workers. */
+  static takeDefinitions(): Worker[] {
+    return definitions.splice(0, definitions.length);
+  }
+
+  /** @internal Make `list` the definitions of this process (the module form's worker side). */
+  static replaceDefinitions(list: readonly Worker[]): void {
+    definitions.splice(0, definitions.length, ...list);
+  }
+
   /** Every Worker defined in this process, in construction order. */
   static getAllWorkers(): readonly Worker[] {
     return definitions;

@@ -36,7 +36,7 @@ export function collectStats(): WorkerStats {
     lastMessageAt = Date.now();
   }
   let open = 0;
-  for (const conn of AsyncTcpConnection.connections) if ((conn as { state?: unknown }).state === 'open') open++;
+  for (const conn of AsyncTcpConnection.connections) if (conn.state === 'open') open++;
   const memory = process.memoryUsage();
   return {
     connections: AsyncTcpConnection.connections.size,
@@ -60,10 +60,9 @@ export function collectStats(): WorkerStats {
 export function collectConnections(): ConnectionInfo[] {
   const list: ConnectionInfo[] = [];
   for (const conn of AsyncTcpConnection.connections) {
-    const info: ConnectionInfo = { ...conn.info() };
+    const info = conn.info();
     // Defence in depth: the connection layer already masks its displayUrl and never reports headers.
-    if (typeof info.url === 'string') info.url = maskUrl(info.url);
-    delete info.headers;
+    info.url = maskUrl(info.url);
     list.push(info);
   }
   return list;

@@ -1,0 +1,118 @@
+// tcp://, tls://, ssl:// and the framed protocols (text, frame, registered ones) on a plain socket.
+// Without a protocol every read chunk is one message; with one, Workerman's input/decode contract splits
+// the byte stream into packages.
+import type { Socket } from 'node:net';
+import { ConnectionError, connectFault, fault, type ConnectionFault } from '../errors.js';
+import type { Link, LinkConfig, LinkOwner, SendData } from '../link.js';
+import type { Protocol } from '../protocol/Protocol.js';
+import { openSocket } from './socket.js';
+
+const EMPTY = Buffer.alloc(0);
+
+/** One stream attempt. */
+class StreamLink implements Link {
+  private socket: Socket | null = null;
+  private open = false;
+  private ending = false;
+  private closed = false;
+  private pending: Buffer = EMPTY;
+  private readonly protocol: Protocol | null;
+
+  constructor(private readonly owner: LinkOwner, private readonly cfg: LinkConfig) {
+    this.protocol = cfg.protocol;
+    openSocket(cfg.target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
+      this.socket = s;
+      if (err !== null) {
+        this.fault(err);
+        return;
+      }
+      s.on('data', this.protocol === null ? (chunk: Buffer) => this.owner._linkMessage(chunk) : (chunk: Buffer) => this.onData(chunk));
+      s.on('drain', () => this.owner._linkDrain(this));
+      s.on('error', (e: NodeJS.ErrnoException) => {
+        if (!this.open) this.fault(connectFault(e, cfg.target.where));
+      });
+      s.on('close', () => this.finish());
+    });
+  }
+
+  private connected(s: Socket): void {
+    if (this.ending) return;
+    this.open = true;
+    this.owner._linkConnected(this, s);
+    if (!this.ending) this.owner._linkOpen(this, null);
+  }
+
+  /** Splits the byte stream into packages with the protocol's `input`, Workerman's contract. */
+  private onData(chunk: Buffer): void {
+    const proto = this.protocol as Protocol;
+    let buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const max = this.cfg.maxPackageSize;
+    while (buf.length > 0 && !this.ending) {
+      let n: number;
+      try {
+        n = proto.input(buf, this.owner);
+      } catch (e) {
+        return this.fault(fault(ConnectionError.PROTOCOL_ERROR, this.cfg.target.where, `input() threw: ${(e as Error).message}`));
+      }
+      if (n === 0) {
+        if (buf.length > max) return this.fault(fault(ConnectionError.PACKAGE_TOO_LARGE, this.cfg.target.where, `${buf.length} bytes without a complete package (maxPackageSize ${max})`));
+        break;
+      }
+      if (!Number.isInteger(n) || n < 0) return this.fault(fault(ConnectionError.PROTOCOL_ERROR, this.cfg.target.where, `bad package (input() returned ${String(n)})`));
+      if (n > max) return this.fault(fault(ConnectionError.PACKAGE_TOO_LARGE, this.cfg.target.where, `package of ${n} bytes (maxPackageSize ${max})`));
+      if (n > buf.length) break;
+      const pkg = buf.subarray(0, n);
+      buf = n === buf.length ? EMPTY : buf.subarray(n);
+      this.owner._linkMessage(proto.decode(pkg, this.owner));
+    }
+    this.pending = buf;
+  }
+
+  private fault(f: ConnectionFault): void {
+    if (this.ending) return;
+    this.ending = true;
+    this.owner._linkFault(this, f);
+    this.destroy();
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending = EMPTY;
+    this.owner._linkClosed(this, null, '');
+  }
+
+  write(data: SendData): void {
+    const s = this.socket as Socket;
+    if (this.protocol !== null) {
+      s.write(this.protocol.encode(data, this.owner));
+    } else {
+      s.write(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
+    }
+  }
+
+  bufferedAmount(): number {
+    return this.socket === null ? 0 : this.socket.writableLength;
+  }
+
+  ping(): void {}
+
+  close(): void {
+    const s = this.socket;
+    if (s === null || !this.open) return this.destroy();
+    this.ending = true;
+    s.end();
+    setTimeout(() => s.destroy(), this.cfg.closeTimeoutMs).unref();
+  }
+
+  destroy(): void {
+    this.ending = true;
+    if (this.socket !== null) this.socket.destroy();
+    if (this.socket === null || this.socket.destroyed && !this.socket.listenerCount('close')) queueMicrotask(() => this.finish());
+  }
+}
+
+/** Opens a stream attempt for `owner`. */
+export function openStreamLink(owner: LinkOwner, cfg: LinkConfig): Link {
+  return new StreamLink(owner, cfg);
+}

@@ -1,0 +1,78 @@
+// Parsing, validation and masking of connection URLs and request headers.
+
+/** What the connection layer needs to know about a URL. */
+export interface Target {
+  /** Scheme without the colon, lower case: ws, wss, tcp, tls, ssl, text, frame or a registered protocol. */
+  scheme: string;
+  /** Host name or IP, IPv6 without brackets. */
+  host: string;
+  port: number;
+  /** Path plus query string (ws only), `/` by default. */
+  path: string;
+  /** True for wss, tls and ssl. */
+  secure: boolean;
+  /** `host:port` for messages (IPv6 in brackets). Never contains credentials. */
+  where: string;
+  /** The URL with credentials and query-string values masked. */
+  display: string;
+}
+
+const SCHEME_DEFAULT_PORT: Record<string, number> = { ws: 80, wss: 443 };
+
+/**
+ * Parses `url` and checks its scheme against `knownSchemes`.
+ * @throws TypeError for a malformed URL, an unknown scheme or a missing port. The message never repeats credentials.
+ */
+export function parseTarget(url: string, knownSchemes: readonly string[]): Target {
+  if (typeof url !== 'string' || url === '') throw new TypeError('AsyncTcpConnection: url must be a non-empty string such as "ws://127.0.0.1:8080"');
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new TypeError(`AsyncTcpConnection: malformed url "${maskRaw(url)}" (expected e.g. "ws://127.0.0.1:8080/path")`);
+  }
+  const scheme = u.protocol.slice(0, -1).toLowerCase();
+  if (!knownSchemes.includes(scheme)) {
+    throw new TypeError(`AsyncTcpConnection: unknown scheme "${scheme}://" in "${maskUrl(u)}"; expected one of ${knownSchemes.map((s) => s + '://').join(', ')}`);
+  }
+  const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  if (host === '') throw new TypeError(`AsyncTcpConnection: no host in "${maskUrl(u)}"`);
+  const port = u.port === '' ? SCHEME_DEFAULT_PORT[scheme] : Number(u.port);
+  if (port === undefined) throw new TypeError(`AsyncTcpConnection: "${maskUrl(u)}" needs a port (e.g. ${scheme}://${u.host}:1234)`);
+  const secure = scheme === 'wss' || scheme === 'tls' || scheme === 'ssl';
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+  return { scheme, host, port, path: (u.pathname || '/') + u.search, secure, where, display: maskUrl(u) };
+}
+
+/** Renders `u` with user/password replaced by `***` and every query-string value by `***`. */
+export function maskUrl(u: URL): string {
+  const creds = u.username !== '' || u.password !== '' ? '***@' : '';
+  let query = '';
+  if (u.search !== '') {
+    const parts: string[] = [];
+    for (const key of u.searchParams.keys()) parts.push(`${encodeURIComponent(key)}=***`);
+    query = '?' + parts.join('&');
+  }
+  return `${u.protocol}//${creds}${u.host}${u.pathname}${query}`;
+}
+
+/** Masks what looks like credentials or query values in a string that is not a valid URL. */
+function maskRaw(s: string): string {
+  return s.replace(/\/\/[^/@]*@/, '//***@').replace(/=[^&#]*/g, '=***').slice(0, 200);
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * Refuses header names that are not HTTP tokens and values containing CR, LF or NUL (header injection).
+ * @throws TypeError naming the header (never its value).
+ */
+export function checkHeaders(headers: Record<string, string>): void {
+  if (headers === null || typeof headers !== 'object') throw new TypeError('AsyncTcpConnection: headers must be an object of name -> string value');
+  for (const name of Object.keys(headers)) {
+    if (!TOKEN.test(name)) throw new TypeError(`AsyncTcpConnection: header name ${JSON.stringify(name.slice(0, 40))} is not a valid HTTP header name (no CR, LF, ':' or spaces)`);
+    const value = headers[name];
+    if (typeof value !== 'string') throw new TypeError(`AsyncTcpConnection: header "${name}" must have a string value`);
+    if (/[\r\n\0]/.test(value)) throw new TypeError(`AsyncTcpConnection: header "${name}" value contains CR, LF or NUL (refused: header injection)`);
+  }
+}

@@ -1,0 +1,122 @@
+// Embedding: a host program (a real process) starts, reloads and stops runtimes from code.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { killAll, makeAppDir, run, waitGone } from '../helpers/processes.js';
+
+const app = makeAppDir();
+after(() => {
+  killAll();
+  app.remove();
+});
+
+app.write(
+  'app.mjs',
+  `import { Worker } from 'workerman-ts';
+const w = new Worker({ name: 'feed', count: 2 });
+w.onWorkerStart = (worker) => new Promise((r) => setTimeout(r, 30));
+Worker.runAll();
+`,
+);
+
+test('a host starts a script, reloads it, stops it, and exits by itself with its own exit code', async () => {
+  const host = app.write(
+    'host.mjs',
+    `import { Runtime } from 'workerman-ts';
+const events = [];
+const rt = await Runtime.start({ script: './app.mjs', stopTimeout: 5 });
+rt.on('workerExit', (slot, code, signal) => events.push('exit ' + slot.name + '#' + slot.id));
+const before = rt.workers.map((w) => w.name + '#' + w.id + '=' + w.pid);
+const result = await rt.reload();
+const afterReload = rt.workers.map((w) => w.name + '#' + w.id + '=' + w.pid);
+await rt.stop();
+console.log(JSON.stringify({ before, afterReload, result, events, workers: rt.workers, pids: rt.pids }));
+process.exitCode = 7; // the runtime must not exit the host: this code must survive
+`,
+  );
+  const p = run([host], { cwd: app.dir });
+  const { code } = await p.exited(30_000);
+  assert.equal(code, 7, p.output());
+  const out = JSON.parse(p.output().trim().split('\n').pop()!);
+  assert.equal(out.before.length, 2);
+  assert.deepEqual(out.result.replaced, ['feed#0', 'feed#1']);
+  assert.equal(out.result.halted, null);
+  // ids kept, pids changed
+  const ids = (list: string[]) => list.map((s) => s.split('=')[0]);
+  const pidsOf = (list: string[]) => list.map((s) => Number(s.split('=')[1]));
+  assert.deepEqual(ids(out.afterReload), ['feed#0', 'feed#1']);
+  for (const pid of pidsOf(out.afterReload)) assert.ok(!pidsOf(out.before).includes(pid));
+  assert.deepEqual(out.pids, []);
+  assert.ok(out.workers.every((w: { state: string }) => w.state === 'stopped'));
+  await waitGone([...pidsOf(out.before), ...pidsOf(out.afterReload)]);
+});
+
+test('start failures reject with RuntimeStartError and a message that says why', async () => {
+  app.write('syntax.mjs', `import { Worker } from 'workerman-ts';\nconst = ;\n`);
+  app.write('norunall.mjs', `import { Worker } from 'workerman-ts';\nnew Worker();\n`);
+  app.write(
+    'throws.mjs',
+    `import { Worker } from 'workerman-ts';
+const w = new Worker({ name: 'cfg' });
+w.onWorkerStart = () => { throw new Error('missing API key'); };
+Worker.runAll();
+`,
+  );
+  const host = app.write(
+    'host-fail.mjs',
+    `import { Runtime, RuntimeStartError } from 'workerman-ts';
+for (const script of ['./missing.mjs', './syntax.mjs', './norunall.mjs', './throws.mjs']) {
+  try {
+    await Runtime.start({ script });
+    console.log(script + ' STARTED');
+  } catch (err) {
+    console.log(script + ' ' + (err instanceof RuntimeStartError) + ' ' + err.message.split('\\n')[0]);
+  }
+}
+try { await Runtime.start({}); } catch (err) { console.log('none ' + err.name + ' ' + err.message); }
+`,
+  );
+  const p = run([host], { cwd: app.dir });
+  const { code } = await p.exited(40_000);
+  assert.equal(code, 0, p.output());
+  const out = p.output();
+  assert.match(out, /\.\/missing\.mjs true start script not found: .*missing\.mjs/);
+  assert.match(out, /\.\/syntax\.mjs true could not load start script .*syntax\.mjs: /);
+  assert.match(out, /\.\/norunall\.mjs true start script .*norunall\.mjs did not call Worker\.runAll\(\)/);
+  assert.match(out, /\.\/throws\.mjs true worker cfg#0 failed to start \d+ times in a row: missing API key/);
+  assert.match(out, /none TypeError Runtime\.start: give exactly one of/);
+  assert.doesNotMatch(out, /STARTED/);
+});
+
+test('module form: workers defined by an exported function; two runtimes in one host work independently', async () => {
+  app.write(
+    'workers.mjs',
+    `import { Worker } from 'workerman-ts';
+export function bots() {
+  const w = new Worker({ name: 'bot', count: 2 });
+  w.onWorkerStart = (worker) => console.log('bot up ' + worker.id);
+}
+export const single = new Worker({ name: 'single' });
+`,
+  );
+  const host = app.write(
+    'host-module.mjs',
+    `import { Runtime } from 'workerman-ts';
+const a = await Runtime.start({ module: './workers.mjs', export: 'bots' });
+const b = await Runtime.start({ script: './app.mjs' });
+console.log('A ' + a.workers.map((w) => w.name + '#' + w.id + ':' + w.state).join(','));
+console.log('B ' + b.workers.map((w) => w.name + '#' + w.id + ':' + w.state).join(','));
+await a.stop();
+console.log('B after A stopped ' + b.workers.map((w) => w.state).join(',') + ' ' + b.pids.length);
+await b.stop();
+console.log('done');
+`,
+  );
+  const p = run([host], { cwd: app.dir });
+  const { code } = await p.exited(30_000);
+  assert.equal(code, 0, p.output());
+  assert.match(p.output(), /A bot#0:ready,bot#1:ready\n/);
+  assert.match(p.output(), /B feed#0:ready,feed#1:ready\n/);
+  assert.match(p.output(), /B after A stopped ready,ready 2\n/);
+  assert.match(p.output(), /bot up 0/);
+  assert.match(p.output(), /done\n/);
+});
