@@ -36,7 +36,7 @@ const connections = await rt.connections();
 writeFileSync('./marker', '');
 process.kill(first.workers[1].pid, 'SIGKILL');
 let failed;
-for (let i = 0; i < 100 && !failed; i++) {
+for (let i = 0; i < 300 && !failed; i++) {
   await new Promise((r) => setTimeout(r, 100));
   const s = await rt.status();
   if (s.workers[1].state === 'failed') failed = s;
@@ -48,7 +48,7 @@ console.log(JSON.stringify({ first, connections, failed, metrics, readyz, urlAft
 `,
   );
   const p = run([host], { cwd: app.dir });
-  const { code } = await p.exited(40_000); // exits by itself: no timer or server left referenced
+  const { code } = await p.exited(60_000); // exits by itself: no timer or server left referenced
   assert.equal(code, 0, p.output());
   const out = JSON.parse(p.output().trim().split('\n').pop()!) as {
     first: StatusReport;
