@@ -1,7 +1,7 @@
 // Child processes for benchmarks: every process is forked into its own process group, tracked, and killed
 // (the whole group, so cluster workers too) when the benchmark ends, fails or is interrupted. Requests over
 // IPC carry an id; the child answers with the same id (see serve()).
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const live = new Set<ChildProcess>();
@@ -106,6 +106,62 @@ export function serve(handler: (msg: Record<string, any>) => Promise<Record<stri
   });
   // The parent is gone: nothing left to measure for.
   process.on('disconnect', () => process.exit(0));
+}
+
+export interface Command {
+  proc: ChildProcess;
+  /** Milliseconds from spawn until the output matches `pattern` (rejects after `timeoutMs`). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<number>;
+  /** Milliseconds from spawn until the process exited, with its code. */
+  exited(timeoutMs?: number): Promise<{ ms: number; code: number | null; output: string }>;
+  output(): string;
+  kill(): Promise<void>;
+}
+
+/** Run `node <args>` (a CLI) in its own process group, timing from the spawn call. */
+export function spawnCommand(args: string[], env: NodeJS.ProcessEnv = {}): Command {
+  const t0 = performance.now();
+  const proc = spawn(process.execPath, args, { detached: true, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(proc);
+  let out = '';
+  const waiters = new Set<() => void>();
+  const onData = (c: Buffer) => {
+    out += c.toString();
+    for (const w of waiters) w();
+  };
+  proc.stdout!.on('data', onData);
+  proc.stderr!.on('data', onData);
+  const exit = new Promise<{ ms: number; code: number | null }>((r) => proc.once('exit', (code) => {
+    live.delete(proc);
+    r({ ms: performance.now() - t0, code });
+  }));
+  const bounded = <T>(p: Promise<T>, ms: number, what: string) => {
+    let timer: NodeJS.Timeout;
+    return Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`${args.join(' ')}: ${what} within ${ms} ms; output:\n${out}`)), ms)))]).finally(() => clearTimeout(timer));
+  };
+  return {
+    proc,
+    output: () => out,
+    waitFor(pattern, timeoutMs = 30_000) {
+      return bounded(new Promise<number>((resolve) => {
+        const check = () => {
+          if (!pattern.test(out)) return;
+          waiters.delete(check);
+          resolve(performance.now() - t0);
+        };
+        waiters.add(check);
+        check();
+      }), timeoutMs, `no ${String(pattern)}`);
+    },
+    async exited(timeoutMs = 30_000) {
+      const r = await bounded(exit, timeoutMs, 'no exit');
+      return { ...r, output: out };
+    },
+    async kill() {
+      killGroup(proc);
+      await exit;
+    },
+  };
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

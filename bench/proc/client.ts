@@ -38,9 +38,21 @@ function takeDone(): void {
 
 // ---- ours ----------------------------------------------------------------------------------------------
 
+/** Attempt times (performance.now()) for the reconnect storm; recorded only while `attemptLog` is set. */
+let attemptLog: number[] | null = null;
+const ours: AsyncTcpConnection<string | Buffer>[] = [];
+
+/** Our connection with every connect() (first and automatic reconnects) time-stamped while a storm is watched. */
+class Watched extends AsyncTcpConnection<string | Buffer> {
+  override connect(): void {
+    attemptLog?.push(performance.now());
+    super.connect();
+  }
+}
+
 function openOurs(proto: Proto, port: number, binary: boolean, options: Record<string, unknown>): Promise<Handle> {
   return new Promise((resolve, reject) => {
-    const conn = new AsyncTcpConnection<string | Buffer>(`${proto}://127.0.0.1:${port}`, {
+    const conn = new Watched(`${proto}://127.0.0.1:${port}`, {
       proxy: false,
       websocketType: binary ? Ws.BINARY_TYPE_ARRAYBUFFER : Ws.BINARY_TYPE_BLOB,
       ...options,
@@ -59,6 +71,7 @@ function openOurs(proto: Proto, port: number, binary: boolean, options: Record<s
       else take(data.length);
     };
     conn.onError = (_c, code, message) => reject(new Error(`${code} ${message}`));
+    ours.push(conn);
     const open = () =>
       resolve({
         send(data) {
@@ -145,6 +158,7 @@ function cpuMs(since: NodeJS.CpuUsage): number {
   return (u.user + u.system) / 1000;
 }
 
+let stormStart = 0;
 let armed: Promise<{ wallMs: number; cpuMs: number; msgs: number }> | null = null;
 
 serve(async (msg) => {
@@ -209,7 +223,26 @@ serve(async (msg) => {
     case 'close':
       for (const h of handles) h.close();
       handles = [];
+      ours.length = 0;
       return {};
+    case 'watchAttempts':
+      attemptLog = [];
+      stormStart = performance.now();
+      return {};
+    case 'waitAllOpen': {
+      // Reconnect storm: resolves when every connection is open again; attempt times relative to the drop.
+      const deadline = performance.now() + msg.timeoutMs;
+      let down = true;
+      while (performance.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 10));
+        const open = ours.filter((c) => c.state === 'open').length;
+        if (down && open < ours.length) down = false;
+        if (!down && open === ours.length) break;
+      }
+      const times = (attemptLog ?? []).map((t) => t - stormStart);
+      attemptLog = null;
+      return { ms: performance.now() - stormStart, open: ours.filter((c) => c.state === 'open').length, total: ours.length, times };
+    }
     default:
       throw new Error(`unknown command ${String(msg.cmd)}`);
   }
