@@ -21,6 +21,7 @@ let sinkBytes = 0;
 let accepted = 0;
 let ticker: NodeJS.Timeout | null = null;
 const DONE = wsFrame(1, Buffer.from('done'));
+const CLOSE = wsFrame(8, Buffer.from([0x03, 0xe9]));
 
 function onConnection(socket: net.Socket): void {
   accepted++;
@@ -40,7 +41,12 @@ function onConnection(socket: net.Socket): void {
       peer.head = '';
       return; // clients send nothing before the 101 arrives
     }
-    if (sinkBytes > 0) {
+    if (sinkBytes === 0) {
+      // A close frame from the client (opcode 8): answer it and end, as a real server does.
+      if (wsMode && (chunk[0]! & 0x0f) === 8) socket.end(CLOSE);
+      return;
+    }
+    {
       peer.received += chunk.length;
       while (peer.received >= sinkBytes) {
         peer.received -= sinkBytes;
