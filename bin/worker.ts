@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `worker <verb> <script> [flags]`: run any start script's CLI, e.g. `worker start app.js -d`.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const USAGE = `Usage: worker <start|stop|restart|reload|status|connections> <script> [options]
@@ -26,6 +27,37 @@ if (!existsSync(script)) {
   process.stderr.write(`worker: start script not found: ${script}\n`);
   process.exit(66);
 }
+if (/\.(c|m)?ts$/.test(script) && !canRunTypeScript()) {
+  const loader = findTsx(script);
+  if (!loader) {
+    process.stderr.write(
+      `worker: ${script} is TypeScript, and this Node (${process.version}) cannot run it by itself.\n` +
+        `Install tsx in your project (npm install --save-dev tsx), or use Node 22.18+ / 23.6+ (type stripping).\n`,
+    );
+    process.exit(1);
+  }
+  // The master loads it here; workers and a daemon get the same flag, so every process runs the same way.
+  process.execArgv.push('--import', loader);
+  await import(loader);
+}
 // The script sees the same argv as `node <script> <verb> ...`; its Worker.runAll() does the rest.
 process.argv = [process.argv[0]!, script, ...args.filter((_, i) => i !== scriptIndex)];
 await import(pathToFileURL(script).href);
+
+/** Node's own type stripping: on by default from 23.6 and 22.18, or enabled by a flag. */
+function canRunTypeScript(): boolean {
+  const features = process.features as { typescript?: string | false };
+  return Boolean(features.typescript);
+}
+
+/** tsx's loader as a file URL, from the user's project (next to the script, or the working directory). */
+function findTsx(from: string): string | null {
+  for (const base of [from, join(process.cwd(), 'index.js')]) {
+    try {
+      return pathToFileURL(createRequire(base).resolve('tsx')).href;
+    } catch {
+      // not installed there
+    }
+  }
+  return null;
+}

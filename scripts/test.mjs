@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Runs every compiled test file (dist/test/**/*.test.js) with node:test, then checks that the suite
-// left no process behind (every test app lives in a temp dir named wmts-*).
+// left no process behind: every process it starts inherits WMTS_TEST_RUN=<this pid> in its environment.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,16 +18,17 @@ const files = findTests('dist/test').filter((f) => filter.length === 0 || filter
 const result = spawnSync(
   process.execPath,
   ['--test', '--test-concurrency=2', '--test-timeout=120000', ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, WMTS_TEST_RUN: String(process.pid) } },
 );
+const marker = `WMTS_TEST_RUN=${process.pid}\0`;
 
 function leftovers() {
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name) && Number(name) !== process.pid)
     .flatMap((pid) => {
       try {
-        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-        return cmd.includes('/wmts-') ? [`${pid} ${cmd.trim()}`] : [];
+        if (!readFileSync(`/proc/${pid}/environ`, 'utf8').includes(marker)) return [];
+        return [`${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim()}`];
       } catch {
         return [];
       }

@@ -224,6 +224,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
    */
   reConnect(delaySeconds = 0): void {
     if (this.inFinalOnClose) return;
+    const replacing = this.reconnectTimer !== null;
     this.clearReconnect();
     registry.add(this);
     if (this.link !== null) {
@@ -237,7 +238,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
       }
       return;
     }
-    this.schedule(delaySeconds);
+    this.schedule(delaySeconds, !replacing);
   }
 
   /** Cancels a pending reconnect (manual or automatic). A connection waiting to reconnect becomes closed. */
@@ -331,22 +332,22 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     this.openedAt = null;
     const policy = this.reconnect === null ? null : resolvePolicy(this.reconnect);
     if (wasOpenFor >= (policy?.resetAfter ?? 30)) this.reconnectAttempts = 0;
-    const manual = this.reconnectAfterClose;
+    // Decide before onClose, so that onClose sees state 'reconnecting', nextRetryAt and reconnectAttempts.
+    let delay = this.reconnectAfterClose;
     this.reconnectAfterClose = null;
     const userClosed = this.userClosed;
+    if (delay === null && policy !== null && !userClosed && this.reconnectAttempts < policy.maxAttempts) {
+      delay = reconnectDelay(policy, this.reconnectAttempts);
+    }
     this.setState('closed');
+    if (delay !== null) this.schedule(delay);
     this.inFinalOnClose = userClosed;
     try {
       this.callback(this.onClose, 'close');
     } finally {
       this.inFinalOnClose = false;
     }
-    if (this.state !== 'closed') return; // onClose called reConnect()/connect()
-    if (manual !== null) return this.schedule(manual);
-    if (policy !== null && !userClosed && this.reconnectAttempts < policy.maxAttempts) {
-      return this.schedule(reconnectDelay(policy, this.reconnectAttempts));
-    }
-    this.finish();
+    if (this.state === 'closed') this.finish();
   }
 
   /** @internal */
@@ -364,10 +365,13 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     this.state = next;
   }
 
-  private schedule(delaySeconds: number): void {
+  /** Arms the reconnect timer; `count` is false when it replaces an already counted pending attempt. */
+  private schedule(delaySeconds: number, count = true): void {
     const ms = Math.max(0, delaySeconds * 1000);
-    this.reconnectAttempts++;
-    Counters.reconnects++;
+    if (count) {
+      this.reconnectAttempts++;
+      Counters.reconnects++;
+    }
     this.nextRetryAt = Date.now() + ms;
     registry.add(this);
     this.setState('reconnecting');
@@ -387,7 +391,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   /** Final close: leaves the registry and forgets queued sends. */
   private finish(): void {
     this.clearReconnect();
-    if (this.state !== 'closed' && this.state !== 'initial') this.setState('closed');
+    if (this.state !== 'closed') this.setState('closed');
     if (this.queue.length > 0) {
       this.queue = [];
       this.queuedBytes = 0;

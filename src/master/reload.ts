@@ -27,10 +27,10 @@ export async function rollingReload(supervisor: Supervisor, options: ReloadOptio
   for (const slot of supervisor.slots) {
     if (supervisor.stopping) break;
     const name = `${slot.definition.name}#${slot.id}`;
-    const old = slot.process;
-    if (!old || slot.state === 'failed') continue;
+    // A failed slot has nothing running: a reload (with fixed code) is how it comes back.
+    if (!slot.process && slot.state !== 'failed') continue;
     if (!slot.definition.reloadable) {
-      supervisor.send(old, { wm: 'reload' });
+      if (slot.process) supervisor.send(slot.process, { wm: 'reload' });
       result.notified.push(name);
       continue;
     }
@@ -41,9 +41,12 @@ export async function rollingReload(supervisor: Supervisor, options: ReloadOptio
       result.halted = { slot: name, reason: outcome };
       break;
     }
+    if (supervisor.stopping) break; // the stop ladder takes the replacement down with the rest
+    // Not necessarily the process we started with: it may have crashed and been restarted meanwhile.
+    const retiring = slot.process;
     supervisor.adopt(slot, replacement);
     supervisor.markReady(slot);
-    await stopOne(supervisor, old, options.graceful, options.stopTimeout * 1000);
+    if (retiring) await stopOne(supervisor, retiring, options.graceful, options.stopTimeout * 1000);
     result.replaced.push(name);
   }
   return result;

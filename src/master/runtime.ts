@@ -191,6 +191,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.supervisor.liveProcesses().map((w) => w.process.pid ?? 0);
   }
 
+  /** True while a rolling reload runs (a new reload() then waits for it). */
+  get reloadInProgress(): boolean {
+    return this.reloading !== null;
+  }
+
   /** Roll through the workers (make-before-break). A reload asked for during a reload waits for it, then runs. */
   async reload(options: { graceful?: boolean } = {}): Promise<ReloadResult> {
     if (this.stopping) throw new Error('cannot reload: the runtime is stopping');

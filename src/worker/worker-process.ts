@@ -37,10 +37,12 @@ export function runWorkerProcess(definition: Worker, id: number): void {
     logError('unhandled promise rejection', reason);
     process.exit(EXIT_CODES.UNCAUGHT);
   });
-  // Ctrl-C reaches the whole process group; the master orchestrates the stop, so workers ignore SIGINT.
-  process.on('SIGINT', () => {});
-  // SIGTERM from the master's stop ladder (or an outside `kill`) means: stop now, quickly.
-  process.on('SIGTERM', () => void stop(false, 1000));
+  // Ctrl-C, Ctrl-\ and a terminal hangup reach the whole process group; the master orchestrates the stop
+  // (docs/signals.md), so workers ignore SIGINT, SIGQUIT and SIGHUP.
+  for (const signal of ['SIGINT', 'SIGQUIT', 'SIGHUP'] as const) process.on(signal, () => {});
+  // SIGTERM from the master's stop ladder (or an outside `kill`) means: stop now, quickly. During a stop
+  // (onWorkerStop still running) it cuts the wait short: close the connections and exit.
+  process.on('SIGTERM', () => void (stopping ? closeAndExit(500) : stop(false, 1000)));
   process.on('message', onMessage);
 
   void start(definition);
@@ -100,8 +102,13 @@ async function stop(graceful: boolean, timeoutMs: number): Promise<void> {
       logError('onWorkerStop failed', err);
     }
   }
+  await closeAndExit(2000);
+}
+
+/** Close every connection with 1001 (bounded), clear the timers, exit 0. */
+async function closeAndExit(timeoutMs: number): Promise<void> {
   try {
-    await withDeadline(AsyncTcpConnection.closeAll(1001, 'worker stopping'), 2000);
+    await withDeadline(AsyncTcpConnection.closeAll(1001, 'worker stopping'), timeoutMs);
   } catch (err) {
     logError('closing connections failed', err);
   }

@@ -1,26 +1,29 @@
 // The command line: `node app.js <verb> [flags]` and `worker <verb> app.js [flags]`.
-// A thin layer over Runtime; the only place that maps outcomes to exit codes and calls process.exit.
+// A thin layer over Runtime; the only place that maps outcomes to exit codes (primary.ts calls process.exit).
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VERSION } from '../../version.js';
 import type { Worker } from '../../worker/Worker.js';
+import { EXIT, resolveConfig, type CliContext } from './common.js';
+import { runReload } from './reload.js';
+import { runRemote } from './remote.js';
 import { runStart } from './start.js';
+import { runRestart, runStop } from './stop.js';
 
-export const VERBS = ['start', 'stop', 'restart', 'reload', 'status', 'connections'] as const;
-export type Verb = (typeof VERBS)[number];
+export { EXIT, type CliContext } from './common.js';
 
-/** Exit codes of the CLI. */
-export const EXIT = { OK: 0, FAILED: 1, USAGE: 64 } as const;
+/** One function per verb; resolves to the exit code. Add a verb by adding a line. */
+export const VERB_HANDLERS = {
+  start: runStart,
+  stop: runStop,
+  restart: runRestart,
+  reload: runReload,
+  status: runRemote,
+  connections: runRemote,
+} satisfies Record<string, (context: CliContext) => Promise<number>>;
 
-export interface CliContext {
-  verb: Verb;
-  script: string;
-  scriptName: string;
-  daemon: boolean;
-  graceful: boolean;
-  json: boolean;
-  definitions: Worker[];
-}
+export type Verb = keyof typeof VERB_HANDLERS;
+export const VERBS = Object.keys(VERB_HANDLERS) as Verb[];
 
 export function usage(scriptName: string): string {
   return `Usage: node ${scriptName} <command> [options]
@@ -38,6 +41,8 @@ Commands:
 Options:
   -h, --help     Show this help.
   -v, --version  Show the version.
+
+Exit codes: 0 done, 1 failed, 3 not running, 64 usage error.
 `;
 }
 
@@ -71,7 +76,7 @@ export async function runCli(definitions: Worker[], script: string, argv: string
     process.stdout.write(usage(scriptName));
     return EXIT.OK;
   }
-  const verb = positionals.find((p): p is Verb => (VERBS as readonly string[]).includes(p));
+  const verb = positionals.find((p): p is Verb => Object.hasOwn(VERB_HANDLERS, p));
   if (!verb) {
     const unknown = positionals[0];
     process.stderr.write(`${unknown ? `Unknown command "${unknown}".` : 'No command given.'}\n\n${usage(scriptName)}`);
@@ -84,13 +89,9 @@ export async function runCli(definitions: Worker[], script: string, argv: string
     daemon: values.daemon ?? false,
     graceful: values.graceful ?? false,
     json: values.json ?? false,
+    argv,
     definitions,
+    config: resolveConfig(script, definitions),
   };
-  switch (verb) {
-    case 'start':
-      return runStart(context);
-    default:
-      process.stderr.write(`workerman-ts[${scriptName}] "${verb}" is not implemented yet\n`);
-      return EXIT.FAILED;
-  }
+  return VERB_HANDLERS[verb](context);
 }

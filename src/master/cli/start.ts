@@ -1,45 +1,49 @@
-// `start`: become the master in the foreground, print the banner, run until a stop signal.
-import { formatLogLine } from '../log.js';
-import { Runtime } from '../runtime.js';
+// `start [-d]`: refuse when a master already runs; otherwise become the master in the foreground, or
+// re-spawn as a daemon and report "started" only once its workers are ready.
+import { isDaemonChild, spawnDaemon, ENV_DAEMON } from '../daemon.js';
 import { VERSION } from '../../version.js';
-import { EXIT, type CliContext } from './index.js';
+import { complain, EXIT, lookupMaster, say, type CliContext } from './common.js';
+import { runMaster } from './master.js';
 
 export async function runStart(context: CliContext): Promise<number> {
-  const { scriptName } = context;
-  const print = (message: string) => process.stdout.write(`${formatLogLine(message)}\n`);
-  process.title = `workerman-ts: master ${context.script}`;
-  process.stdout.write(`workerman-ts[${scriptName}] start in FOREGROUND mode\n`);
-  process.stdout.write(banner(context));
-
-  let runtime: Runtime;
-  try {
-    runtime = await Runtime.startWithDefinitions(context.definitions, { script: context.script, logger: print });
-  } catch (err) {
-    process.stderr.write(`workerman-ts[${scriptName}] start failed: ${(err as Error).message}\n`);
-    return EXIT.FAILED;
+  const daemonChild = isDaemonChild();
+  if (daemonChild) delete process.env[ENV_DAEMON]; // not inherited by workers or anything they spawn
+  if (!daemonChild) {
+    const running = await lookupMaster(context);
+    if (running) {
+      complain(context, `already running, pid ${running.pid}`);
+      return EXIT.FAILED;
+    }
   }
-  process.stdout.write('Press Ctrl+C to stop. Start success.\n');
-  return waitForStopSignal(runtime);
+  if (daemonChild) return runMaster(context, { daemon: true });
+  if (context.daemon) return startDaemon(context);
+  say(context, 'start in FOREGROUND mode');
+  process.stdout.write(banner(context));
+  return runMaster(context, { daemon: false });
 }
 
-/** SIGINT/SIGTERM stop; a second one escalates to SIGKILL. Resolves when everything has exited. */
-function waitForStopSignal(runtime: Runtime): Promise<number> {
-  return new Promise((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
-        process.stdout.write(`${formatLogLine(`${signal} again: killing every worker now`)}\n`);
-        runtime.kill();
-        return;
-      }
-      process.stdout.write(`${formatLogLine(`${signal} received, stopping`)}\n`);
-      void runtime.stop().then(() => resolve(EXIT.OK));
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    runtime.once('stop', () => resolve(EXIT.OK));
+async function startDaemon(context: CliContext): Promise<number> {
+  const { config } = context;
+  say(context, 'start in DAEMON mode');
+  process.stdout.write(banner(context));
+  const argv = ['start', ...context.argv.filter((a) => !['-d', '--daemon', 'start', 'restart', '-g', '--graceful'].includes(a))];
+  const outcome = await spawnDaemon({
+    script: context.script,
+    argv,
+    stdoutFile: config.stdoutFile,
+    // the daemon's own start deadline, plus time to load the script and answer
+    timeoutMs: (config.readyTimeout + config.stopTimeout + 10) * 1000,
   });
+  if (!outcome.ok) {
+    complain(context, `start failed: ${outcome.error}`);
+    complain(context, `see ${config.logFile}${config.stdoutFile === '/dev/null' ? '' : ` and ${config.stdoutFile}`}`);
+    return EXIT.FAILED;
+  }
+  say(context, `started as a daemon, pid ${outcome.pid}, ${outcome.workers} worker${outcome.workers === 1 ? '' : 's'} ready`);
+  say(context, `pid file ${config.pidFile}, log ${config.logFile}, output ${config.stdoutFile}`);
+  const stopCommand = /\.(c|m)?ts$/.test(context.scriptName) ? `worker stop ${context.scriptName}` : `node ${context.scriptName} stop`;
+  say(context, `run "${stopCommand}" to stop it`);
+  return EXIT.OK;
 }
 
 function banner(context: CliContext): string {

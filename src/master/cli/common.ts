@@ -1,0 +1,103 @@
+// What every CLI verb shares: the parsed command, the resolved paths, how to print a sentence, the exit
+// codes, and "find the running master or say why not".
+import { Worker } from '../../worker/Worker.js';
+import { defaultLogFile, defaultPidFile, findMaster, removeStalePidFile, type MasterInfo } from '../pidfile.js';
+
+/**
+ * Exit codes of the CLI. 3 follows the LSB convention for "program is not running" (`status` of init
+ * scripts), so a shell or a unit file can tell "nothing to stop" from "stop failed".
+ */
+export const EXIT = { OK: 0, FAILED: 1, NOT_RUNNING: 3, USAGE: 64 } as const;
+
+export interface CliContext {
+  verb: string;
+  /** Absolute path of the start script. */
+  script: string;
+  scriptName: string;
+  daemon: boolean;
+  graceful: boolean;
+  json: boolean;
+  /** The argv after the script (verb and flags), passed on to a daemon re-spawn. */
+  argv: string[];
+  definitions: Worker[];
+  config: MasterConfig;
+}
+
+/** The static configuration of `Worker`, with the defaults filled in. */
+export interface MasterConfig {
+  pidFile: string;
+  logFile: string;
+  stdoutFile: string;
+  /** Seconds. */
+  stopTimeout: number;
+  /** Seconds a starting worker gets to become ready. */
+  readyTimeout: number;
+}
+
+/** Read `Worker.pidFile` & co. (set by the start script before runAll) and fill in the defaults. */
+export function resolveConfig(script: string, definitions: readonly Worker[]): MasterConfig {
+  const W = (definitions[0]?.constructor as typeof Worker | undefined) ?? Worker;
+  return {
+    pidFile: W.pidFile || defaultPidFile(script),
+    logFile: W.logFile || defaultLogFile(script),
+    stdoutFile: W.stdoutFile || '/dev/null',
+    stopTimeout: Number.isFinite(W.stopTimeout) && W.stopTimeout >= 0 ? W.stopTimeout : 10,
+    readyTimeout: 30,
+  };
+}
+
+/** Print one sentence about what happened, prefixed like Workerman's `Workerman[start.php] ...`. */
+export function say(context: CliContext, message: string): void {
+  process.stdout.write(`workerman-ts[${context.scriptName}] ${message}\n`);
+}
+
+/** Print a failure; same prefix, to stderr. */
+export function complain(context: CliContext, message: string): void {
+  process.stderr.write(`workerman-ts[${context.scriptName}] ${message}\n`);
+}
+
+export type Found = { pid: number; info: MasterInfo | null };
+
+/**
+ * Find the running master for a verb that needs one. Prints "not running" (and removes a stale pid file,
+ * saying why it was stale) and returns null when there is none.
+ */
+export async function requireMaster(context: CliContext): Promise<Found | null> {
+  const found = await lookupMaster(context);
+  if (found) return found;
+  complain(context, 'not running');
+  return null;
+}
+
+/** Like requireMaster, silent when nothing runs (start and restart use it). Stale pid files are reported. */
+export async function lookupMaster(context: CliContext): Promise<Found | null> {
+  const lookup = await findMaster(context.config.pidFile);
+  switch (lookup.state) {
+    case 'running':
+      return { pid: lookup.pid, info: lookup.info };
+    case 'unresponsive':
+      complain(context, `the master (pid ${lookup.pid}) is running but does not answer: ${lookup.reason}`);
+      return { pid: lookup.pid, info: null };
+    case 'stale':
+      complain(context, `stale pid file ${context.config.pidFile}: ${lookup.reason}; removed it`);
+      removeStalePidFile(context.config.pidFile);
+      return null;
+    case 'stopped':
+      return null;
+  }
+}
+
+/** Poll every 25 ms until `done()` or the deadline; resolves with whether it is done. */
+export async function pollUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  return true;
+}
+
+/** "1.23 s" */
+export function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
