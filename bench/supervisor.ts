@@ -3,6 +3,7 @@
 // and the same start through the CLI (`node app.js start` to "Start success." against a bare cluster
 // primary to "all ready"). Run: npm run bench:supervisor
 import { spawnChild, spawnCommand, benchFile } from './lib/procs.js';
+import { runEnv } from './lib/rundir.js';
 import { atMost, interleave, isMain, noMore, report, roundCount } from './lib/stats.js';
 
 const CMD = 'npm run bench:supervisor';
@@ -30,7 +31,7 @@ async function hostRound(mode: 'ours' | 'bare'): Promise<HostRound> {
 
 async function cliRound(mode: 'ours' | 'bare'): Promise<{ start: number; stop: number }> {
   const script = benchFile(mode === 'ours' ? 'proc/app-idle.js' : 'proc/bare.js');
-  const cmd = spawnCommand([script, 'start'], { BENCH_WORKERS: '4' });
+  const cmd = spawnCommand([script, 'start'], runEnv({ BENCH_WORKERS: '4' }));
   try {
     const start = await cmd.waitFor(mode === 'ours' ? /Start success/ : /all ready/);
     const t0 = performance.now();

@@ -3,6 +3,7 @@
 // process reports, per connection, the first and last tick it received and any jump inside the connection,
 // to the collector at BENCH_COLLECTOR_PORT (one JSON line).
 import net from 'node:net';
+import './app-files.js';
 import { AsyncTcpConnection, Worker } from '../../src/index.js';
 
 const worker = new Worker({ name: 'feed', count: Number(process.env.BENCH_WORKERS ?? 4) });
@@ -32,6 +33,7 @@ worker.onWorkerStart = () =>
 
 worker.onWorkerStop = (w) =>
   new Promise<void>((resolve) => {
+    if (!process.env.BENCH_COLLECTOR_PORT) return resolve();
     const s = net.connect(Number(process.env.BENCH_COLLECTOR_PORT), '127.0.0.1');
     s.on('error', () => resolve());
     s.end(`${JSON.stringify({ id: w.id, pid: process.pid, first: [...first], last: [...last], jumps })}\n`, () => resolve());
