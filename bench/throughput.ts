@@ -50,9 +50,13 @@ function rowsFor(name: string, r: { ours: Measure[]; baseline: Measure[] }, targ
   report(`${name}, wall`, 'msgs/s', r.ours.map(perWall), r.baseline.map(perWall), atLeast(target), CMD, note);
 }
 
-/** Messages per round for one connection count (scaled so a round takes ~0.2-0.5 s on 2 cores). */
-function perRound(kind: Kind): number {
-  const base = KINDS[kind].bytes >= 16384 ? 30_000 : 400_000;
+/**
+ * Messages per round, so that a round costs the client ~0.2-0.7 CPU-s on this machine (shorter rounds
+ * are at the mercy of CPU-time accounting granularity). Outbound is ~10x dearer per message (a write each).
+ */
+function perRound(kind: Kind, direction: 'in' | 'out' = 'in'): number {
+  const big = KINDS[kind].bytes >= 16384;
+  const base = direction === 'in' ? (big ? 60_000 : 1_500_000) : big ? 10_000 : 100_000;
   return Math.round(base * scale());
 }
 
@@ -77,7 +81,7 @@ export async function outbound(kind: Kind, conns: number): Promise<void> {
   const ours = await side('ours', kind, 'ws', conns, binary, {});
   const raw = await side('raw', kind, 'ws', conns, binary, {});
   try {
-    const perConn = Math.max(1, Math.round(perRound(kind) / 2 / conns));
+    const perConn = Math.max(1, Math.round(perRound(kind, 'out') / conns));
     const r = await interleave(roundCount(), () => outboundRound(ours, size, binary, perConn), () => outboundRound(raw, size, binary, perConn));
     rowsFor(`outbound ws send() ${KINDS[kind].label}, ${conns} conn${conns > 1 ? 's' : ''} vs raw ws send()`, r, 0.95);
   } finally {

@@ -83,10 +83,17 @@ async function blastOne(socket: net.Socket, one: Buffer, chunk: Buffer, perChunk
     const n = Math.min(perChunk, left);
     left -= n;
     const ok = socket.write(n === perChunk ? chunk : chunk.subarray(0, n * one.length));
-    if (!ok) await new Promise<void>((r) => {
-      socket.once('drain', r);
-      socket.once('close', r);
-    });
+    if (!ok) {
+      await new Promise<void>((r) => {
+        const done = () => {
+          socket.off('drain', done);
+          socket.off('close', done);
+          r();
+        };
+        socket.on('drain', done);
+        socket.on('close', done);
+      });
+    }
   }
 }
 
