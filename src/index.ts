@@ -6,6 +6,15 @@ export { Worker, type WorkerOptions, type WorkerCallback, type WorkerExitCallbac
 export { Timer } from './worker/Timer.js';
 export { Runtime, type RuntimeOptions, type RuntimeEvents, type SlotSnapshot } from './master/runtime.js';
 export { RuntimeStartError } from './master/errors.js';
+export type {
+  StatusReport,
+  MasterStatus,
+  WorkerStatus,
+  DefinitionStatus,
+  ProcessState,
+  ConnectionsReport,
+  ConnectionStatus,
+} from './master/status/report.js';
 export type { ReloadResult } from './master/reload.js';
 export type { SlotState } from './master/supervisor.js';
 export { VERSION } from './version.js';

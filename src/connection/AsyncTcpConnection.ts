@@ -1,20 +1,20 @@
 // The facade: URL, options, callbacks, the state machine (every transition in setState), the send contract,
 // reconnects and liveness timers. Transports live in transport/ and protocol/; this file only orchestrates.
-import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { resolvePolicy, reconnectDelay, type ReconnectPolicy } from './backoff.js';
+import { resolvePolicy, reconnectDelay } from './backoff.js';
 import { ConnectionError, fault, type ConnectionFault } from './errors.js';
-import type { HandshakeResponse, Link, LinkOwner, SendData } from './link.js';
+import type { HandshakeResponse, Link, LinkConfig, LinkOwner, SendData } from './link.js';
 import { getProtocol, knownSchemes, registerProtocol, type Protocol } from './protocol/Protocol.js';
 import { openWsLink, Ws } from './protocol/ws.js';
 import { openStreamLink } from './transport/stream.js';
 import { parseProxy, proxyFromEnv } from './transport/proxy.js';
 import { checkHeaders, parseTarget, type Target } from './url.js';
-import type { ConnectionInfo, ConnectionOptions, ConnectionState, ConnectionTotals, TlsOptions } from './types.js';
-import { byteSize, closedBytes, rethrowLater, Counters } from './counters.js';
+import type { ConnectionInfo, ConnectionOptions, ConnectionState, ConnectionTotals } from './types.js';
+import { Liveness } from './liveness.js';
+import { ConnectionSettings } from './settings.js';
+import { byteSize, closeAll, coarseClock, countClosed, Counters, live as registry, rethrowLater, startClock, totals, type Tracked } from './registry.js';
 
 let nextId = 1;
-const registry = new Set<AsyncTcpConnection<any>>();
 
 /**
  * A client connection that Workerman users know: `new AsyncTcpConnection('ws://host:port/path')`, set
@@ -22,13 +22,11 @@ const registry = new Set<AsyncTcpConnection<any>>();
  * Callbacks run after the connection's own bookkeeping; an exception thrown by one is re-thrown on the next
  * tick (an uncaught exception the worker process reports), never swallowed.
  */
-export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implements LinkOwner {
+export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<M> implements LinkOwner, Tracked {
   /** Every connection that was `connect()`ed and is not finally closed (including those waiting to reconnect). */
-  static get connections(): ReadonlySet<AsyncTcpConnection<any>> { return registry; }
-  /** Process-wide counters. */
-  static get totals(): ConnectionTotals {
-    return Counters.snapshot([...registry].map((c) => ({ bytesIn: c.bytesIn - c.countedIn, bytesOut: c.bytesOut - c.countedOut })));
-  }
+  static get connections(): ReadonlySet<AsyncTcpConnection<unknown>> { return registry as Set<AsyncTcpConnection<unknown>>; }
+  /** Process-wide counters: messages and wire bytes in/out, reconnects scheduled, sends dropped. */
+  static get totals(): ConnectionTotals { return totals(); }
   /** Registers a stream protocol under `name` (used as `name://host:port`). See {@link Protocol}. */
   static registerProtocol(name: string, protocol: Protocol): void { registerProtocol(name, protocol); }
 
@@ -36,15 +34,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
    * Closes every connection (websocket close `code`, default 1001 "going away") and cancels every reconnect.
    * Resolves when all are closed; connections still open after ~2 s are destroyed.
    */
-  static async closeAll(code = 1001, reason = ''): Promise<void> {
-    const all = [...registry];
-    for (const c of all) c.close(code, reason);
-    const deadline = Date.now() + 2000;
-    while (all.some((c) => registry.has(c)) && Date.now() < deadline) await sleep(20);
-    for (const c of all) if (registry.has(c)) c.destroy();
-    const hard = Date.now() + 500;
-    while (all.some((c) => registry.has(c)) && Date.now() < hard) await sleep(10);
-  }
+  static closeAll(code = 1001, reason = ''): Promise<void> { return closeAll(code, reason); }
 
   /** Process-unique id, kept across reconnects. */
   readonly id = nextId++;
@@ -59,6 +49,8 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   reconnectAttempts = 0;
   /** Epoch ms of the pending reconnect, or null. */
   nextRetryAt: number | null = null;
+  /** Epoch ms (250 ms resolution) of the last inbound message, or null. */
+  lastMessageAt: number | null = null;
   localAddress: string | null = null;
   remoteAddress: string | null = null;
   /** Close code of the last close (websocket: what the server sent, 1006 if none); null for streams or before any close. */
@@ -68,30 +60,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   /** The last fault reported through onError (SEND_FAIL excluded). */
   lastError: ConnectionFault | null = null;
 
-  websocketPingInterval = 0;
-  websocketType: string = Ws.BINARY_TYPE_BLOB;
-  maxSendBufferSize = 1024 * 1024;
-  maxPackageSize = 10 * 1024 * 1024;
-  connectTimeout = 10;
-  handshakeTimeout = 10;
-  pongTimeout = 10;
-  idleTimeout = 0;
-  closeTimeout = 2;
-  reconnect: ReconnectPolicy | true | null = null;
-  tls: TlsOptions = {};
-  proxy: string | false | undefined = undefined;
-  transport: 'tcp' | 'tls' = 'tcp';
-
-  onConnect: ((conn: this) => void) | null = null;
-  onWebSocketConnect: ((conn: this, response: HandshakeResponse) => void) | null = null;
-  onMessage: ((conn: this, data: M) => void) | null = null;
-  onClose: ((conn: this) => void) | null = null;
-  onError: ((conn: this, code: number, message: string) => void) | null = null;
-  onBufferFull: ((conn: this) => void) | null = null;
-  onBufferDrain: ((conn: this) => void) | null = null;
-
   private readonly target: Target;
-  private _headers: Record<string, string> = {};
   private link: Link | null = null;
   private socket: Socket | null = null;
   private bytesInDone = 0;
@@ -108,10 +77,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   private inFinalOnClose = false;
   private reconnectAfterClose: number | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
-  private phaseTimer: NodeJS.Timeout | null = null;
-  private pingTimer: NodeJS.Timeout | null = null;
-  private pongTimer: NodeJS.Timeout | null = null;
-  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly liveness: Liveness;
 
   /**
    * @param url `ws://`, `wss://`, `tcp://`, `tls://`, `ssl://`, `text://`, `frame://` or a registered scheme.
@@ -121,17 +87,14 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   constructor(url: string, options: ConnectionOptions<AsyncTcpConnection<M>, M> = {}) {
     super();
     this.target = parseTarget(url, knownSchemes());
-    if (this.target.scheme !== 'wss' && this.target.scheme !== 'ws' && options.transport === 'tls') this.target.secure = true;
     this.url = url;
     this.displayUrl = this.target.display;
+    this.liveness = new Liveness({
+      activity: () => this.messagesIn + this.alive,
+      ping: () => { if (this.state === 'open') this.link?.ping(); },
+      expire: (f) => this.expire(f),
+    }, this.target.where);
     Object.assign(this, options);
-  }
-
-  /** Extra headers for the websocket upgrade request. @throws TypeError on CR/LF (header injection). */
-  get headers(): Record<string, string> { return this._headers; }
-  set headers(h: Record<string, string>) {
-    checkHeaders(h);
-    this._headers = h;
   }
 
   /** Wire bytes received over the life of this object (all attempts). */
@@ -139,21 +102,19 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   /** Wire bytes written over the life of this object (all attempts). */
   get bytesOut(): number { return this.bytesOutDone + (this.socket?.bytesWritten ?? 0); }
 
-  /** Starts connecting. No-op while connecting or open; from `reconnecting` it connects now. */
+  /**
+   * Starts connecting. No-op while connecting or open; from `reconnecting` it connects now.
+   * @throws TypeError for a header with CR/LF or a malformed proxy URL (nothing changes then).
+   */
   connect(): void {
     if (this.state !== 'initial' && this.state !== 'closed' && this.state !== 'reconnecting') return;
-    checkHeaders(this._headers);
-    this.clearReconnect();
-    this.userClosed = false;
-    registry.add(this);
-    this.setState('connecting');
-    this.armPhase(this.connectTimeout, ConnectionError.CONNECT_TIMEOUT, `no connection within ${this.connectTimeout} s`);
-    const scheme = this.target.scheme;
+    checkHeaders(this.headers);
+    const { scheme } = this.target;
     const isWs = scheme === 'ws' || scheme === 'wss';
-    const cfg = {
-      target: this.target,
+    const cfg: LinkConfig = {
+      target: !isWs && this.transport === 'tls' ? { ...this.target, secure: true } : this.target,
       url: this.url,
-      headers: this._headers,
+      headers: this.headers,
       tls: this.tls,
       proxy: this.proxy === false ? null : this.proxy !== undefined ? parseProxy(this.proxy) : isWs ? proxyFromEnv(this.target.secure, this.target.host, this.target.port) : null,
       binary: this.websocketType === Ws.BINARY_TYPE_ARRAYBUFFER,
@@ -161,6 +122,12 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
       closeTimeoutMs: this.closeTimeout * 1000,
       protocol: getProtocol(scheme) ?? null,
     };
+    this.clearReconnect();
+    this.userClosed = false;
+    registry.add(this);
+    startClock();
+    this.setState('connecting');
+    this.liveness.armPhase(this.connectTimeout, ConnectionError.CONNECT_TIMEOUT, `no connection within ${this.connectTimeout} s`);
     this.link = isWs ? openWsLink(this, cfg) : openStreamLink(this, cfg);
   }
 
@@ -173,7 +140,10 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     if (st === 'open') {
       const link = this.link as Link;
       if (link.bufferedAmount() >= this.maxSendBufferSize) return this.dropSend();
-      link.write(data);
+      if (!link.write(data)) {
+        Counters.sendFailures++;
+        return false;
+      }
       this.messagesOut++;
       Counters.messagesOut++;
       if (!this.bufferFull && link.bufferedAmount() >= this.maxSendBufferSize) this.markFull();
@@ -193,16 +163,18 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   /**
    * Closes gracefully (websocket close frame `code`/`reason`, default 1000) and cancels any pending reconnect.
    * `onClose` fires when the socket is gone. A `reConnect()` called inside that `onClose` is ignored.
+   * @throws TypeError (from `ws`) for a code websocket does not allow (e.g. 1005, 1006) or a reason over 123
+   * bytes; the connection is then left as it was.
    */
   close(code = 1000, reason = ''): void {
+    const st = this.state;
+    if (st === 'closing' && this.userClosed) return;
+    if (st === 'open') (this.link as Link).close(code, reason);
     this.clearReconnect();
     this.reconnectAfterClose = null;
-    const st = this.state;
     if (st === 'reconnecting' || st === 'initial' || st === 'closed') return this.finish();
-    if (st === 'closing' && this.userClosed) return;
     this.userClosed = true;
     if (st === 'open') {
-      (this.link as Link).close(code, reason);
       this.setState('closing');
     } else {
       (this.link as Link).destroy();
@@ -254,9 +226,14 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
       id: this.id, url: this.displayUrl, state: this.state, localAddress: this.localAddress, remoteAddress: this.remoteAddress,
       bytesIn: this.bytesIn, bytesOut: this.bytesOut, messagesIn: this.messagesIn, messagesOut: this.messagesOut,
       queuedBytes: this.queuedBytes, reconnectAttempts: this.reconnectAttempts, nextRetryAt: this.nextRetryAt,
-      openedAt: this.openedAt, closeCode: this.closeCode, closeReason: this.closeReason,
+      openedAt: this.openedAt, lastMessageAt: this.lastMessageAt, closeCode: this.closeCode, closeReason: this.closeReason,
       lastError: this.lastError === null ? null : { code: this.lastError.code, message: this.lastError.message },
     };
+  }
+
+  /** @internal Wire bytes not yet added to the process totals of closed connections. */
+  uncountedBytes(): { in: number; out: number } {
+    return { in: this.bytesIn - this.countedIn, out: this.bytesOut - this.countedOut };
   }
 
   // ---- LinkOwner: what the transport reports ------------------------------------------------------------
@@ -270,7 +247,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     const ws = this.target.scheme === 'ws' || this.target.scheme === 'wss';
     if (ws) {
       this.setState('handshaking');
-      this.armPhase(this.handshakeTimeout, ConnectionError.HANDSHAKE_TIMEOUT, `no answer to the upgrade request within ${this.handshakeTimeout} s`);
+      this.liveness.armPhase(this.handshakeTimeout, ConnectionError.HANDSHAKE_TIMEOUT, `no answer to the upgrade request within ${this.handshakeTimeout} s`);
       this.callback(this.onConnect, 'connect');
     }
   }
@@ -278,10 +255,11 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   /** @internal */
   _linkOpen(link: Link, response: HandshakeResponse | null): void {
     if (link !== this.link) return;
-    this.clearPhase();
+    this.liveness.clearPhase();
     this.openedAt = Date.now();
     this.setState('open');
-    this.startLiveness();
+    const isWs = this.target.scheme === 'ws' || this.target.scheme === 'wss';
+    this.liveness.start(isWs ? this.websocketPingInterval : 0, this.pongTimeout, this.idleTimeout);
     this.flushQueue(link);
     if (response !== null) this.callback(this.onWebSocketConnect, 'open', response);
     else this.callback(this.onConnect, 'connect');
@@ -292,6 +270,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     if (this.state !== 'open' && this.state !== 'closing') return;
     this.messagesIn++;
     Counters.messagesIn++;
+    this.lastMessageAt = coarseClock.now;
     const cb = this.onMessage;
     if (cb !== null) {
       try {
@@ -312,14 +291,14 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   _linkFault(link: Link, f: ConnectionFault): void {
     if (link !== this.link || this.userClosed) return;
     this.lastError = f;
-    this.clearTimers();
+    this.liveness.stop();
     this.callback(this.onError, 'error', f.code, f.message);
   }
 
   /** @internal */
   _linkClosed(link: Link, code: number | null, reason: string): void {
     if (link !== this.link) return;
-    this.clearTimers();
+    this.liveness.stop();
     this.link = null;
     if (this.socket !== null) {
       this.bytesInDone += this.socket.bytesRead;
@@ -398,8 +377,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     }
     this.bufferFull = false;
     if (registry.delete(this)) {
-      closedBytes.in += this.bytesIn - this.countedIn;
-      closedBytes.out += this.bytesOut - this.countedOut;
+      countClosed(this.uncountedBytes());
       this.countedIn = this.bytesIn;
       this.countedOut = this.bytesOut;
     }
@@ -410,9 +388,10 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     const q = this.queue;
     this.queue = [];
     this.queuedBytes = 0;
-    for (const data of q) link.write(data);
-    this.messagesOut += q.length;
-    Counters.messagesOut += q.length;
+    let written = 0;
+    for (const data of q) if (link.write(data)) written++;
+    this.messagesOut += written;
+    Counters.messagesOut += written;
     if (this.bufferFull && link.bufferedAmount() < this.maxSendBufferSize) {
       this.bufferFull = false;
       this.callback(this.onBufferDrain, 'bufferDrain');
@@ -431,70 +410,12 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
     this.callback(this.onBufferFull, 'bufferFull');
   }
 
-  private armPhase(seconds: number, code: ConnectionFault['code'], detail: string): void {
-    this.clearPhase();
-    if (!(seconds > 0)) return;
-    this.phaseTimer = setTimeout(() => this.timeout(fault(code, this.target.where, detail)), seconds * 1000);
-    this.phaseTimer.unref();
-  }
-
-  private clearPhase(): void {
-    if (this.phaseTimer !== null) clearTimeout(this.phaseTimer);
-    this.phaseTimer = null;
-  }
-
-  /** A liveness or phase timer fired: report it and drop the socket. */
-  private timeout(f: ConnectionFault): void {
+  /** A deadline passed: report it and drop the socket. */
+  private expire(f: ConnectionFault): void {
     const link = this.link;
     if (link === null) return;
     this._linkFault(link, f);
     link.destroy();
-  }
-
-  private activity(): number {
-    return this.messagesIn + this.alive;
-  }
-
-  private startLiveness(): void {
-    const ping = this.websocketPingInterval;
-    if (ping > 0 && (this.target.scheme === 'ws' || this.target.scheme === 'wss')) {
-      this.pingTimer = setInterval(() => this.sendPing(), ping * 1000);
-      this.pingTimer.unref();
-    }
-    const idle = this.idleTimeout;
-    if (idle > 0) {
-      let mark = this.activity();
-      let seen = Date.now();
-      this.idleTimer = setInterval(() => {
-        const now = Date.now();
-        if (this.activity() !== mark) {
-          mark = this.activity();
-          seen = now;
-        } else if (now - seen >= idle * 1000) {
-          this.timeout(fault(ConnectionError.IDLE_TIMEOUT, this.target.where, `for ${idle} s (idleTimeout)`));
-        }
-      }, Math.max(10, (idle * 1000) / 4));
-      this.idleTimer.unref();
-    }
-  }
-
-  private sendPing(): void {
-    const link = this.link;
-    if (link === null || this.state !== 'open') return;
-    link.ping();
-    if (this.pongTimer !== null || !(this.pongTimeout > 0)) return;
-    const mark = this.activity();
-    this.pongTimer = setTimeout(() => {
-      this.pongTimer = null;
-      if (this.activity() === mark) this.timeout(fault(ConnectionError.PONG_TIMEOUT, this.target.where, `nothing received within ${this.pongTimeout} s (pongTimeout)`));
-    }, this.pongTimeout * 1000);
-    this.pongTimer.unref();
-  }
-
-  private clearTimers(): void {
-    this.clearPhase();
-    for (const t of [this.pingTimer, this.pongTimer, this.idleTimer]) if (t !== null) clearInterval(t);
-    this.pingTimer = this.pongTimer = this.idleTimer = null;
   }
 
   /** Runs a user callback, then emits the matching event; exceptions are re-thrown on the next tick. */
@@ -518,6 +439,3 @@ export class AsyncTcpConnection<M = string | Buffer> extends EventEmitter implem
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}

@@ -23,8 +23,8 @@ export interface HandshakeResponse {
 
 /** One attempt's transport. */
 export interface Link {
-  /** Writes one message (only called while open). */
-  write(data: SendData): void;
+  /** Writes one message (only called while open); false if the socket is already going away. */
+  write(data: SendData): boolean;
   /** Bytes accepted but not yet handed to the kernel. */
   bufferedAmount(): number;
   /** Sends a websocket ping (no-op for stream protocols). */

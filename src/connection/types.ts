@@ -65,6 +65,8 @@ export interface ConnectionInfo {
   nextRetryAt: number | null;
   /** Epoch ms when the current connection opened, or null. */
   openedAt: number | null;
+  /** Epoch ms (250 ms resolution) of the last inbound message, or null. */
+  lastMessageAt: number | null;
   closeCode: number | null;
   closeReason: string;
   lastError: { code: number; message: string } | null;

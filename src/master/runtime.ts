@@ -8,7 +8,10 @@ import { fileURLToPath } from 'node:url';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
 import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
 import { rollingReload, type ReloadResult } from './reload.js';
+import { installSignals } from './signals.js';
 import { killAll, stopWorkers } from './stop.js';
+import { Endpoints } from './status/endpoints.js';
+import { StatusService, type ConnectionsReport, type StatusReport } from './status/index.js';
 import { describeExit, Supervisor, type Slot, type SlotState, type WorkerDefinition } from './supervisor.js';
 
 export interface RuntimeOptions {
@@ -26,6 +29,16 @@ export interface RuntimeOptions {
   execArgv?: string[];
   /** Receives the runtime's log lines (without timestamp). Default: none (listen to events instead). */
   logger?: (message: string) => void;
+  /**
+   * Take the master's signals in this process (SIGINT/SIGTERM stop, SIGQUIT graceful stop, SIGUSR1/SIGUSR2
+   * reload, a second stop signal kills): what the CLI does. Removed again once the runtime stopped.
+   * Default `false`: a library does not take a host's signals unless asked.
+   */
+  handleSignals?: boolean;
+  /** `host:port` of the HTTP endpoint for /metrics, /healthz, /readyz. Default: `Worker.metricsListen` (`''` = off). */
+  metricsListen?: string;
+  /** A worker that does not answer a status request within this many ms shows as `busy`. Default 300. */
+  busyAfterMs?: number;
 }
 
 /** One slot as `rt.workers` shows it. */
@@ -58,6 +71,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly readyTimeout: number;
   private stopping: Promise<void> | null = null;
   private reloading: Promise<ReloadResult> | null = null;
+  private readonly statusService: StatusService;
+  private readonly endpoints: Endpoints;
+  private readonly metricsListen: string;
 
   /**
    * Load `options.script` (its `Worker.runAll()` only hands over its Worker definitions here), fork every
@@ -84,13 +100,32 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       };
     }
     const runtime = new Runtime(definitions, launch);
+    await runtime.openEndpoints();
     await runtime.startWorkers();
+    if (options.handleSignals) runtime.takeSignals();
     return runtime;
+  }
+
+  /** Install the master's signal handlers for this runtime until it has stopped. */
+  private takeSignals(): void {
+    const uninstall = installSignals(
+      {
+        isStopping: () => this.stopping !== null,
+        stop: (graceful) => void this.stop({ graceful }),
+        kill: () => this.kill(),
+        reload: (graceful) => void this.reload({ graceful }).catch((err: Error) => this.log(err.message)),
+        reopenLogs: () => undefined,
+        log: (message) => this.log(message),
+      },
+      { hangupStops: false },
+    );
+    this.once('stop', uninstall);
   }
 
   /** @internal The CLI, which already ran the script as the master, passes the definitions it collected. */
   static async startWithDefinitions(definitions: readonly Worker[], options: RuntimeOptions): Promise<Runtime> {
     const runtime = new Runtime(definitions, options);
+    await runtime.openEndpoints();
     await runtime.startWorkers();
     return runtime;
   }
@@ -122,6 +157,35 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       resetAfterMs: 30_000,
     });
     this.wireEvents(WorkerClass);
+    this.statusService = new StatusService(this.supervisor, { script: options.module ? resolvePath(options.module) : this.script, startedAt: this.startedAt }, {
+      busyAfterMs: options.busyAfterMs ?? 300,
+    });
+    this.endpoints = new Endpoints(this.statusService);
+    this.metricsListen = options.metricsListen ?? WorkerClass?.metricsListen ?? '';
+  }
+
+  private async openEndpoints(): Promise<void> {
+    try {
+      await this.endpoints.open(this.metricsListen);
+    } catch (err) {
+      throw new RuntimeStartError(`cannot open the status endpoints: ${(err as Error).message}`);
+    }
+    if (this.endpoints.metricsUrl) this.log(`metrics on ${this.endpoints.metricsUrl}/metrics`);
+  }
+
+  /** Every process with CPU, memory and counters: the document `status --json` prints (docs/status.md). */
+  status(options: { busyAfterMs?: number } = {}): Promise<StatusReport> {
+    return this.statusService.status(options);
+  }
+
+  /** Every client connection of every worker: the document `connections --json` prints. */
+  connections(options: { busyAfterMs?: number } = {}): Promise<ConnectionsReport> {
+    return this.statusService.connections(options);
+  }
+
+  /** Base URL of the metrics endpoint (e.g. `http://127.0.0.1:9464`), or null when it is off. */
+  get metricsUrl(): string | null {
+    return this.endpoints.metricsUrl;
   }
 
   private wireEvents(WorkerClass: typeof Worker | undefined): void {
@@ -238,6 +302,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       });
       const WorkerClass = this.definitions[0]?.constructor as typeof Worker | undefined;
       await callHook(() => WorkerClass?.onMasterStop?.(), this);
+      await this.endpoints.close();
       this.log('stopped');
       this.emit('stop');
     })();

@@ -27,20 +27,34 @@ export type WorkerMessage =
   | { wm: 'stopAll' }
   | { wm: 'stats'; requestId: number; stats: WorkerStats; connections?: ConnectionInfo[] };
 
-/** Counters a worker reports about itself. */
+/** How often every worker pushes its counters to the master unasked (a `stats` message with requestId 0). */
+export const STATS_PUSH_INTERVAL_MS = 1000;
+
+/** Counters a worker reports about itself (pushed every STATS_PUSH_INTERVAL_MS and sent on request). */
 export interface WorkerStats {
+  /** Connections in the registry (any state), and those of them that are open. */
   connections: number;
+  connectionsOpen: number;
   messagesIn: number;
   messagesOut: number;
   bytesIn: number;
   bytesOut: number;
   reconnects: number;
   sendFailures: number;
+  /** Active Timer.add timers. */
   timers: number;
+  /** Epoch ms when messagesIn last grew (seen at the worker's 1 s sampling), or null if never. */
+  lastMessageAt: number | null;
+  /** Event-loop delay beyond the sampling resolution over the last push period, in ms: p99 and max. */
+  eventLoopLag: number;
+  eventLoopLagMax: number;
   heapUsed: number;
+  heapTotal: number;
+  /** Epoch ms when the worker process started (process.uptime based). */
+  startedAt: number;
 }
 
-/** One client connection as `connections` shows it (never header values). */
+/** One client connection as `connections` shows it: `conn.info()` (never header values or credentials). */
 export type { ConnectionInfo } from '../connection/types.js';
 import type { ConnectionInfo } from '../connection/types.js';
 

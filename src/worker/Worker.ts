@@ -41,6 +41,11 @@ export class Worker {
   static stopTimeout = 10;
   /** Run the master in the background (`start -d` sets it). Default `false`. */
   static daemonize = false;
+  /**
+   * `host:port` where the master serves /metrics (Prometheus text), /healthz and /readyz, e.g.
+   * `'127.0.0.1:9464'` (port 0 picks a free port). Default `''`: off. See docs/status.md.
+   */
+  static metricsListen = '';
   /** Master-side hook: at the start of every reload. */
   static onMasterReload: (() => unknown) | null = null;
   /** Master-side hook: just before the master exits. */

@@ -3,7 +3,7 @@
 import { AsyncTcpConnection } from '../connection/index.js';
 import { EXIT_CODES, isWorkerMessage, type MasterMessage, type WorkerMessage } from '../shared/messages.js';
 import { Timer } from './Timer.js';
-import { collectStats } from './stats.js';
+import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
 
 let current: Worker | null = null;
@@ -44,6 +44,7 @@ export function runWorkerProcess(definition: Worker, id: number): void {
   // (onWorkerStop still running) it cuts the wait short: close the connections and exit.
   process.on('SIGTERM', () => void (stopping ? closeAndExit(500) : stop(false, 1000)));
   process.on('message', onMessage);
+  startStatsReporting(send);
 
   void start(definition);
 }
@@ -70,12 +71,7 @@ function onMessage(message: unknown): void {
       void reloadInPlace();
       break;
     case 'stats':
-      send({
-        wm: 'stats',
-        requestId: msg.requestId,
-        stats: collectStats(),
-        ...(msg.connections ? { connections: [...AsyncTcpConnection.connections].map((c) => c.info()) } : {}),
-      });
+      send(statsReply(msg));
       break;
   }
 }

@@ -63,3 +63,20 @@ test('proxy that refuses the tunnel: onError(PROXY_FAIL) without the credentials
     await proxy.close();
   }
 });
+
+test('proxy that never answers CONNECT: CONNECT_TIMEOUT, and the tunnel socket is closed', { timeout: 15000 }, async () => {
+  const { startSilentServer } = await import('../helpers/servers.js');
+  const silent = await startSilentServer();
+  try {
+    for (const url of ['ws://127.0.0.1:1/', 'tcp://127.0.0.1:1']) {
+      const conn = new AsyncTcpConnection(url, { proxy: `http://127.0.0.1:${silent.port}`, connectTimeout: 0.3 });
+      const r = record(conn);
+      conn.connect();
+      await waitFor(() => r.closes === 1, `close of ${url}`);
+      assert.deepEqual(r.events, [`error:${ConnectionError.CONNECT_TIMEOUT}`, 'close']);
+      await waitFor(() => silent.sockets.size === 0, 'proxy side closed', 2000);
+    }
+  } finally {
+    await silent.close();
+  }
+});

@@ -77,6 +77,7 @@ test('connections registry, info() and totals; closeAll sends 1001 and resolves 
     const info = a.info();
     assert.equal(info.state, 'open');
     assert.equal(info.messagesIn, 1);
+    assert.ok(info.lastMessageAt !== null && Math.abs(info.lastMessageAt - Date.now()) < 2000);
     assert.ok(info.bytesIn > 0 && info.bytesOut > 0);
     assert.equal(waiting.info().state, 'reconnecting');
     assert.ok((waiting.info().nextRetryAt ?? 0) > Date.now());

@@ -50,6 +50,9 @@ test('websocketType: BLOB sends text frames, ARRAYBUFFER binary frames; text in 
   const a = new AsyncTcpConnection(srv.url);
   const b = new AsyncTcpConnection(srv.url, { websocketType: Ws.BINARY_TYPE_ARRAYBUFFER });
   const ra = record(a);
+  const emitted: string[] = [];
+  a.on('open', () => emitted.push('open'));
+  a.on('message', (d: string | Buffer) => emitted.push(typeof d));
   try {
     a.send('text-frame');
     a.connect();
@@ -62,6 +65,7 @@ test('websocketType: BLOB sends text frames, ARRAYBUFFER binary frames; text in 
     assert.equal(ra.messages[0], 't');
     assert.ok(Buffer.isBuffer(ra.messages[1]));
     assert.deepEqual([...(ra.messages[1] as Buffer)], [0, 1, 255]);
+    assert.deepEqual(emitted, ['open', 'string', 'object']);
   } finally {
     a.destroy();
     b.destroy();
@@ -231,6 +235,24 @@ test('server close code and reason are visible in onClose; the close frame is an
     assert.equal(seen, '4321 maintenance');
     assert.equal(echoed, 4321);
   } finally {
+    await srv.close();
+  }
+});
+
+test('close() with a code websocket forbids throws and leaves the connection open and usable', { timeout: 10000 }, async () => {
+  const srv = await startWsServer();
+  const conn = new AsyncTcpConnection(srv.url);
+  try {
+    conn.connect();
+    await waitFor(() => conn.state === 'open', 'open');
+    assert.throws(() => conn.close(1006), TypeError);
+    assert.equal(conn.state, 'open');
+    assert.equal(conn.send('still-open'), true);
+    await waitFor(() => srv.received.length === 1, 'message');
+    conn.close(4000, 'done');
+    await waitFor(() => conn.state === 'closed', 'closed');
+  } finally {
+    conn.destroy();
     await srv.close();
   }
 });

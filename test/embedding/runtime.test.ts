@@ -120,3 +120,25 @@ console.log('done');
   assert.match(p.output(), /bot up 0/);
   assert.match(p.output(), /done\n/);
 });
+
+test('handleSignals: SIGUSR1 reloads, SIGTERM stops, and the host then ends by itself', async () => {
+  const host = app.write(
+    'host-signals.mjs',
+    `import { Runtime } from 'workerman-ts';
+const rt = await Runtime.start({ script: './app.mjs', handleSignals: true });
+rt.on('reload', (r) => console.log('reloaded ' + r.replaced.join(',')));
+rt.on('stop', () => console.log('runtime stopped'));
+console.log('ready ' + rt.pids.join(','));
+`,
+  );
+  const p = run([host], { cwd: app.dir });
+  const ready = await p.waitFor(/ready (\d+),(\d+)/, 15_000);
+  p.child.kill('SIGUSR1');
+  await p.waitFor('reloaded feed#0,feed#1', 15_000);
+  p.child.kill('SIGTERM');
+  const { code, signal } = await p.exited(15_000);
+  assert.equal(signal, null);
+  assert.equal(code, 0, p.output());
+  assert.match(p.output(), /runtime stopped/);
+  await waitGone([Number(ready[1]), Number(ready[2])]);
+});

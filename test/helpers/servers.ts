@@ -74,8 +74,8 @@ export async function refusedPort(): Promise<number> {
   return s.port;
 }
 
-/** Accepts TCP and never answers anything. */
-export const startSilentServer = (): Promise<RawServer> => startRawServer(() => {});
+/** Accepts TCP, reads and discards everything, never answers anything. */
+export const startSilentServer = (): Promise<RawServer> => startRawServer((s) => s.resume());
 
 /** An HTTP server that answers every upgrade with `status`. */
 export function startRejectingServer(status: number): Promise<RawServer> {

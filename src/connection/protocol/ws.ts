@@ -35,13 +35,13 @@ function toResponse(res: IncomingMessage): HandshakeResponse {
 }
 
 /** Maps an error `ws` emitted onto a fault; null when it is only the echo of a close we asked for. */
-function classify(err: Error & { code?: string }, phase: 'connect' | 'handshake' | 'open', where: string): ConnectionFault | null {
+function classify(err: Error & { code?: string }, phase: 'connect' | 'handshake' | 'open', where: string, maxPackageSize: number): ConnectionFault | null {
   const rejected = /^Unexpected server response: (\d+)/.exec(err.message);
   if (rejected) {
     const status = Number(rejected[1]);
     return fault(ConnectionError.HANDSHAKE_REJECTED, where, `server answered HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd());
   }
-  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return fault(ConnectionError.PACKAGE_TOO_LARGE, where, `${err.message} (maxPackageSize)`);
+  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return fault(ConnectionError.PACKAGE_TOO_LARGE, where, `${err.message} (maxPackageSize ${maxPackageSize} bytes)`);
   if (typeof err.code === 'string' && err.code.startsWith('WS_ERR_')) return fault(ConnectionError.PROTOCOL_ERROR, where, `${err.message} (${err.code})`);
   if (phase === 'connect') return connectFault(err, where);
   if (phase === 'handshake') {
@@ -55,7 +55,8 @@ function classify(err: Error & { code?: string }, phase: 'connect' | 'handshake'
 /** One websocket attempt. */
 class WsLink implements Link {
   private readonly ws: WebSocket;
-  private socket: Socket | null = null;
+  /** The first socket opened (the proxy tunnel while it is being set up), destroyed with the link. */
+  private raw: Socket | null = null;
   private phase: 'connect' | 'handshake' | 'open' = 'connect';
   private ending = false;
   private response: HandshakeResponse | null = null;
@@ -67,7 +68,7 @@ class WsLink implements Link {
    */
   private readonly onDrain = (): void => this.owner._linkDrain(this);
 
-  constructor(private readonly owner: LinkOwner, private readonly cfg: LinkConfig) {
+  constructor(private readonly owner: LinkOwner, cfg: LinkConfig) {
     this.opts = cfg.binary ? BINARY : TEXT;
     const { target } = cfg;
     // `closeTimeout` (ws >= 8.18) bounds our own graceful close; @types/ws does not know it yet.
@@ -78,13 +79,12 @@ class WsLink implements Link {
       followRedirects: false,
       closeTimeout: cfg.closeTimeoutMs,
       createConnection: ((_opts: unknown, cb: (err: Error | null, s?: Socket) => void) => {
-        openSocket(target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
+        this.raw = openSocket(target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
           if (err !== null) {
             this.fault(err);
             cb(new Error(err.message));
             return;
           }
-          this.socket = s;
           s.on('drain', this.onDrain);
           cb(null, s);
         });
@@ -106,7 +106,7 @@ class WsLink implements Link {
     this.ws.on('pong', () => this.owner._linkAlive());
     this.ws.on('error', (err: Error & { code?: string }) => {
       if (this.ending) return;
-      const f = classify(err, this.phase, target.where);
+      const f = classify(err, this.phase, target.where, cfg.maxPackageSize);
       if (f !== null) this.fault(f);
     });
     this.ws.on('close', (code: number, reason: Buffer) => {
@@ -128,8 +128,10 @@ class WsLink implements Link {
     this.ws.terminate();
   }
 
-  write(data: SendData): void {
+  write(data: SendData): boolean {
+    if (this.ws.readyState !== WebSocket.OPEN) return false;
     this.ws.send(data, this.opts);
+    return true;
   }
 
   bufferedAmount(): number {
@@ -149,6 +151,7 @@ class WsLink implements Link {
   destroy(): void {
     this.ending = true;
     this.ws.terminate();
+    this.raw?.destroy();
   }
 }
 

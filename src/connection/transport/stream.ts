@@ -6,12 +6,15 @@ import { ConnectionError, connectFault, fault, type ConnectionFault } from '../e
 import type { Link, LinkConfig, LinkOwner, SendData } from '../link.js';
 import { scanning, type Protocol, type ScanningProtocol } from '../protocol/Protocol.js';
 import { openSocket } from './socket.js';
+import { rethrowLater } from '../registry.js';
 
 const EMPTY = Buffer.alloc(0);
 
 /** One stream attempt. */
 class StreamLink implements Link {
   private socket: Socket | null = null;
+  /** The first socket opened (the proxy tunnel while it is being set up), destroyed with the link. */
+  private raw: Socket | null = null;
   private open = false;
   private ending = false;
   private closed = false;
@@ -22,7 +25,7 @@ class StreamLink implements Link {
   constructor(private readonly owner: LinkOwner, private readonly cfg: LinkConfig) {
     this.protocol = cfg.protocol;
     this.scan = cfg.protocol === null ? null : scanning(cfg.protocol);
-    openSocket(cfg.target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
+    this.raw = openSocket(cfg.target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
       this.socket = s;
       if (err !== null) {
         this.fault(err);
@@ -71,7 +74,14 @@ class StreamLink implements Link {
       if (n > max) return this.fault(fault(ConnectionError.PACKAGE_TOO_LARGE, this.cfg.target.where, `package of ${n} bytes (maxPackageSize ${max})`));
       if (n > left) break;
       const end = start + n;
-      const message = scan !== null ? scan.decodeAt(buf, start, end) : proto.decode(buf.subarray(start, end), this.owner);
+      let message: unknown;
+      try {
+        message = scan !== null ? scan.decodeAt(buf, start, end) : proto.decode(buf.subarray(start, end), this.owner);
+      } catch (e) {
+        start = end;
+        rethrowLater(e); // a bug in user code: surfaces as an uncaught exception, the stream stays in step
+        continue;
+      }
       start = end;
       this.owner._linkMessage(message);
     }
@@ -92,13 +102,15 @@ class StreamLink implements Link {
     this.owner._linkClosed(this, null, '');
   }
 
-  write(data: SendData): void {
+  write(data: SendData): boolean {
     const s = this.socket as Socket;
+    if (this.ending || !s.writable) return false;
     if (this.protocol !== null) {
       s.write(this.protocol.encode(data, this.owner));
     } else {
       s.write(data instanceof ArrayBuffer ? new Uint8Array(data) : data);
     }
+    return true;
   }
 
   bufferedAmount(): number {
@@ -117,6 +129,7 @@ class StreamLink implements Link {
 
   destroy(): void {
     this.ending = true;
+    this.raw?.destroy();
     if (this.socket !== null) this.socket.destroy();
     if (this.socket === null || this.socket.destroyed && !this.socket.listenerCount('close')) queueMicrotask(() => this.finish());
   }

@@ -6,8 +6,9 @@ import { VERSION } from '../../version.js';
 import type { Worker } from '../../worker/Worker.js';
 import { EXIT, resolveConfig, type CliContext } from './common.js';
 import { runReload } from './reload.js';
-import { runRemote } from './remote.js';
+import { runConnections } from './connections.js';
 import { runStart } from './start.js';
+import { runStatus } from './status.js';
 import { runRestart, runStop } from './stop.js';
 
 export { EXIT, type CliContext } from './common.js';
@@ -18,8 +19,8 @@ export const VERB_HANDLERS = {
   stop: runStop,
   restart: runRestart,
   reload: runReload,
-  status: runRemote,
-  connections: runRemote,
+  status: runStatus,
+  connections: runConnections,
 } satisfies Record<string, (context: CliContext) => Promise<number>>;
 
 export type Verb = keyof typeof VERB_HANDLERS;

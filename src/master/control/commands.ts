@@ -1,5 +1,5 @@
-// The commands the master answers on its control socket, one small handler each. To add a command
-// (`status`, `connections`), add one line to the table in controlCommands().
+// The commands the master answers on its control socket, one small handler each. To add a command,
+// add one line to the table in controlCommands().
 import type { ReloadResult } from '../reload.js';
 import type { Runtime } from '../runtime.js';
 import type { MasterInfo } from '../pidfile.js';
@@ -20,9 +20,16 @@ export interface ReloadReply extends ReloadResult {
   queued: boolean;
 }
 
+/** `busyAfterMs` from a request, bounded: how long a worker may take before it shows as busy. */
+function busyAfter(args: Record<string, unknown>): { busyAfterMs?: number } {
+  return typeof args.busyAfterMs === 'number' && args.busyAfterMs > 0 ? { busyAfterMs: Math.min(args.busyAfterMs, 10_000) } : {};
+}
+
 export function controlCommands(master: ControlledMaster): Record<string, ControlHandler> {
   return {
     ping: () => master.info(),
+    status: (args) => master.runtime.status(busyAfter(args)),
+    connections: (args) => master.runtime.connections(busyAfter(args)),
     reload: (args) => master.reload(args.graceful === true),
     stop: (args) => {
       master.stop(args.graceful === true);

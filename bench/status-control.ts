@@ -1,0 +1,88 @@
+// How fast the master answers `status` and `connections` over its control socket, with W workers holding
+// C ws connections in total to a local server (the issue's target: 32 workers x 10,000 connections < 200 ms).
+//   npm run build && WORKERS=32 CONNECTIONS=10000 node dist/bench/status-control.js
+// Prints p50/p95/max of the control round trip (socket connect + request + JSON reply), measured from a
+// client process like the CLI, after the workers are connected and idle.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { WebSocketServer } from 'ws';
+import { controlRequest } from '../src/master/control/client.js';
+import type { ConnectionsReport, StatusReport } from '../src/master/status/report.js';
+
+const WORKERS = Number(process.env.WORKERS ?? 8);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 2000);
+const RUNS = Number(process.env.RUNS ?? 20);
+const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
+
+const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))]!;
+
+async function measure<T>(pid: number, cmd: string): Promise<{ ms: number[]; last: T }> {
+  const ms: number[] = [];
+  let last!: T;
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    last = await controlRequest<T>(pid, cmd, {}, 10_000);
+    ms.push(performance.now() - t);
+  }
+  return { ms, last };
+}
+
+const fmt = (ms: number[]) => `p50 ${percentile(ms, 50).toFixed(1)} ms  p95 ${percentile(ms, 95).toFixed(1)} ms  max ${Math.max(...ms).toFixed(1)} ms`;
+
+const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, backlog: 4096 });
+await new Promise<void>((r) => wss.once('listening', r));
+const port = (wss.address() as AddressInfo).port;
+
+const dir = mkdtempSync(join(tmpdir(), 'wmts-bench-'));
+mkdirSync(join(dir, 'node_modules'));
+symlinkSync(ROOT, join(dir, 'node_modules', 'workerman-ts'), 'dir');
+const perWorker = Math.ceil(CONNECTIONS / WORKERS);
+writeFileSync(
+  join(dir, 'app.mjs'),
+  `import { Worker, AsyncTcpConnection } from 'workerman-ts';
+const w = new Worker({ name: 'bench', count: ${WORKERS} });
+w.onWorkerStart = () => {
+  for (let i = 0; i < ${perWorker}; i++) {
+    const c = new AsyncTcpConnection('ws://127.0.0.1:${port}/feed?token=secret' + i, { reconnect: true });
+    c.connect();
+  }
+};
+Worker.runAll();
+`,
+);
+const master = spawn(process.execPath, [join(dir, 'app.mjs'), 'start'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+let output = '';
+const started = Date.now();
+try {
+  await new Promise<void>((resolveStart, reject) => {
+    master.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Start success')) resolveStart();
+    });
+    master.once('exit', () => reject(new Error(`master exited:\n${output}`)));
+  });
+  const pid = Number(readFileSync(join(dir, 'workerman.app.mjs.pid'), 'utf8'));
+  const total = perWorker * WORKERS;
+  for (let open = 0; open < total; ) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const s = await controlRequest<StatusReport>(pid, 'status', {}, 10_000);
+    open = s.workers.reduce((n, w) => n + (w.connectionsOpen ?? 0), 0);
+    if (Date.now() - started > 600_000) throw new Error(`only ${open} of ${total} connections open after 10 min`);
+  }
+  console.log(`${WORKERS} workers, ${total} connections open in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await new Promise((r) => setTimeout(r, 2000)); // let the handshake load settle
+  const status = await measure<StatusReport>(pid, 'status');
+  console.log(`status       ${fmt(status.ms)}   (${status.last.workers.length} rows, ${status.last.totals.connections} connections, ${JSON.stringify(status.last).length} bytes)`);
+  const connections = await measure<ConnectionsReport>(pid, 'connections');
+  console.log(`connections  ${fmt(connections.ms)}   (${connections.last.connections.length} rows, ${JSON.stringify(connections.last).length} bytes)`);
+} finally {
+  master.kill('SIGTERM');
+  await new Promise((r) => master.once('exit', r));
+  for (const client of wss.clients) client.terminate();
+  wss.close();
+  rmSync(dir, { recursive: true, force: true });
+}

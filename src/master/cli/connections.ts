@@ -1,0 +1,49 @@
+// `connections`: one row per client connection in every worker, from the master's control socket.
+// URLs come masked from the worker (credentials, secret query values); header values are never sent.
+import type { ConnectionsReport, ConnectionStatus } from '../status/report.js';
+import { EXIT, type CliContext } from './common.js';
+import { askMaster } from './status.js';
+import { formatBytes, formatDuration, paint, renderTable, wantsColour, type Column } from './table.js';
+
+export async function runConnections(context: CliContext): Promise<number> {
+  const answer = await askMaster<ConnectionsReport>(context, 'connections');
+  if (!answer.ok) return answer.exit;
+  const report = answer.value;
+  process.stdout.write(context.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderConnections(context, report)}\n`);
+  return EXIT.OK;
+}
+
+const text = (value: unknown): string => (value === null || value === undefined || value === '' ? '-' : String(value));
+const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
+
+export function renderConnections(context: CliContext, report: ConnectionsReport): string {
+  const colour = wantsColour(process.stdout);
+  const now = report.time;
+  const columns: Column<ConnectionStatus>[] = [
+    { title: 'worker', value: (c) => `${c.worker.name}#${c.worker.id}` },
+    { title: 'pid', value: (c) => String(c.worker.pid), right: true },
+    { title: 'id', value: (c) => text(c.id), right: true },
+    { title: 'url', value: (c) => text(c.url) },
+    { title: 'state', value: (c) => text(c.state), colour: (c) => (c.state === 'open' ? 'green' : 'yellow') },
+    { title: 'local', value: (c) => text(c.localAddress) },
+    { title: 'remote', value: (c) => text(c.remoteAddress) },
+    { title: 'bytes in', value: (c) => formatBytes(num(c.bytesIn)), right: true },
+    { title: 'bytes out', value: (c) => formatBytes(num(c.bytesOut)), right: true },
+    { title: 'msg in', value: (c) => text(c.messagesIn), right: true },
+    { title: 'msg out', value: (c) => text(c.messagesOut), right: true },
+    { title: 'reconn', value: (c) => text(c.reconnectAttempts), right: true },
+    { title: 'next retry', value: (c) => since(num(c.nextRetryAt), now, -1), right: true },
+    { title: 'age', value: (c) => since(num(c.openedAt), now, 1), right: true },
+  ];
+  const lines = [`workerman-ts[${context.scriptName}] connections: ${report.connections.length}`];
+  lines.push(report.connections.length ? renderTable(columns, report.connections, colour) : '(no connections)');
+  for (const w of report.busy) {
+    lines.push(paint(`${w.name}#${w.id} (pid ${w.pid}) is busy: its connections are not listed`, 'red', colour));
+  }
+  return lines.join('\n');
+}
+
+/** Seconds between `at` and `now` (direction 1: age; -1: time until). */
+function since(at: number | null, now: number, direction: 1 | -1): string {
+  return at === null ? '-' : formatDuration(Math.max(0, ((now - at) * direction) / 1000));
+}

@@ -1,0 +1,139 @@
+// `status`: ask the running master over its control socket and print a table, `--json`, or (`-d`) a
+// table refreshed in place every second until Ctrl-C.
+import { controlRequest } from '../control/client.js';
+import type { StatusReport, WorkerStatus } from '../status/report.js';
+import { EXIT, requireMaster, type CliContext } from './common.js';
+import {
+  formatBytes,
+  formatDuration,
+  formatNumber,
+  paint,
+  renderTable,
+  rule,
+  wantsColour,
+  type Colour,
+  type Column,
+} from './table.js';
+
+/** How long the CLI waits for the master; the master itself answers within its busy deadline. */
+const REQUEST_TIMEOUT_MS = 3000;
+
+/** A reply, or the exit code when there is none ("not running" or the request failed: already printed). */
+export type Answer<T> = { ok: true; value: T } | { ok: false; exit: number };
+
+/** Send `cmd` to the master of `context.script` over its control socket. */
+export async function askMaster<T>(context: CliContext, cmd: string): Promise<Answer<T>> {
+  const master = await requireMaster(context);
+  if (!master) return { ok: false, exit: EXIT.NOT_RUNNING };
+  try {
+    return { ok: true, value: await controlRequest<T>(master.pid, cmd, {}, REQUEST_TIMEOUT_MS) };
+  } catch (err) {
+    process.stderr.write(`workerman-ts[${context.scriptName}] ${cmd} failed: ${(err as Error).message}\n`);
+    return { ok: false, exit: EXIT.FAILED };
+  }
+}
+
+export async function runStatus(context: CliContext): Promise<number> {
+  if (context.daemon && !context.json) return live(context);
+  const answer = await askMaster<StatusReport>(context, 'status');
+  if (!answer.ok) return answer.exit;
+  const report = answer.value;
+  process.stdout.write(context.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderStatus(context, report)}\n`);
+  return EXIT.OK;
+}
+
+/** `status -d`: clear, print, wait a second, again; Ctrl-C ends it with exit 0. */
+async function live(context: CliContext): Promise<number> {
+  let stop: (() => void) | null = null;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const onSignal = () => stop?.();
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    for (;;) {
+      const answer = await askMaster<StatusReport>(context, 'status');
+      if (!answer.ok) return answer.exit;
+      process.stdout.write(`\x1b[H\x1b[2J${renderStatus(context, answer.value)}\n\nPress Ctrl+C to quit.\n`);
+      let timer: NodeJS.Timeout | undefined;
+      const tick = new Promise<'tick'>((resolve) => (timer = setTimeout(() => resolve('tick'), 1000)));
+      const outcome = await Promise.race([tick, stopped.then(() => 'stop' as const)]);
+      clearTimeout(timer);
+      if (outcome === 'stop') return EXIT.OK;
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+const STATE_COLOURS: Partial<Record<string, Colour>> = {
+  ready: 'green',
+  running: 'green',
+  starting: 'yellow',
+  reloading: 'yellow',
+  'waiting-restart': 'yellow',
+  stopping: 'yellow',
+  busy: 'red',
+  failed: 'red',
+  stopped: 'gray',
+};
+
+type Row = Pick<WorkerStatus, 'pid' | 'state' | 'cpu' | 'memory' | 'uptime'> & Partial<WorkerStatus> & { label: string };
+
+const COLUMNS: Column<Row>[] = [
+  { title: 'pid', value: (r) => formatNumber(r.pid), right: true },
+  { title: 'worker', value: (r) => r.label },
+  { title: 'state', value: (r) => r.state, colour: (r) => STATE_COLOURS[r.state] ?? null },
+  { title: 'cpu', value: (r) => formatNumber(r.cpu, '%'), right: true },
+  { title: 'memory', value: (r) => formatBytes(r.memory), right: true },
+  { title: 'conns', value: (r) => conns(r), right: true },
+  { title: 'msg in', value: (r) => formatNumber(r.messagesIn ?? null), right: true },
+  { title: 'msg out', value: (r) => formatNumber(r.messagesOut ?? null), right: true },
+  { title: 'reconn', value: (r) => formatNumber(r.reconnects ?? null), right: true },
+  { title: 'timers', value: (r) => formatNumber(r.timers ?? null), right: true },
+  { title: 'last msg', value: (r) => formatDuration(r.lastMessageAge ?? null), right: true },
+  { title: 'lag', value: (r) => formatNumber(r.eventLoopLag ?? null, 'ms'), right: true },
+  { title: 'uptime', value: (r) => formatDuration(r.uptime), right: true },
+  { title: 'restarts', value: (r) => formatNumber(r.restarts ?? null), right: true },
+];
+
+function conns(r: Row): string {
+  if (r.connections === undefined || r.connections === null) return '-';
+  return r.connectionsOpen === r.connections ? String(r.connections) : `${r.connectionsOpen ?? 0}/${r.connections}`;
+}
+
+export function renderStatus(context: CliContext, report: StatusReport): string {
+  const colour = wantsColour(process.stdout);
+  const rows: Row[] = [
+    { label: 'master', pid: report.master.pid, state: 'running' as Row['state'], cpu: report.master.cpu, memory: report.master.memory, uptime: report.master.uptime },
+    ...report.workers.map((w) => ({ ...w, label: `${w.name}#${w.id}` })),
+  ];
+  const table = renderTable(COLUMNS, rows, colour);
+  const width = Math.max(80, ...table.split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').length));
+  const t = report.totals;
+  const definitions = renderTable(
+    [
+      { title: 'worker', value: (d) => d.name },
+      { title: 'count', value: (d) => String(d.count), right: true },
+      { title: 'reloadable', value: (d) => (d.reloadable ? 'yes' : 'no') },
+      { title: 'restarts', value: (d) => String(d.restarts), right: true },
+      { title: 'failed slots', value: (d) => (d.failed.length ? d.failed.join(',') : '-'), colour: (d) => (d.failed.length ? 'red' : null) },
+    ],
+    report.definitions,
+    colour,
+  );
+  const failedIds = report.workers.filter((w) => w.state === 'failed' && w.lastError);
+  return [
+    `workerman-ts[${context.scriptName}] status`,
+    rule('GLOBAL STATUS', width),
+    `workerman-ts/${report.version}   Node/${report.node}   ${report.platform}`,
+    `start time: ${new Date(report.master.startedAt).toISOString()}   uptime ${formatDuration(report.master.uptime)}   load average: ${report.loadAverage.join(', ')}`,
+    `${report.definitions.length} worker definitions   ${t.processes} processes   ${t.restarts} restarts   ${t.failed} failed   ${t.busy} busy`,
+    definitions,
+    ...failedIds.map((w) => paint(`${w.name}#${w.id} failed: ${w.lastError}`, 'red', colour)),
+    rule('PROCESS STATUS', width),
+    table,
+    rule('', width),
+    `total: cpu ${t.cpu}%   memory ${formatBytes(t.memory)}   connections ${t.connections}   messages in ${t.messagesIn} out ${t.messagesOut}   reconnects ${t.reconnects}   timers ${t.timers}`,
+  ].join('\n');
+}

@@ -1,0 +1,183 @@
+// Status in the master: pidusage samples + worker counters over IPC -> the status and connections
+// documents (report.ts). Runtime owns one StatusService; the control socket, the CLI, the metrics
+// endpoint and Runtime#status() all read through it.
+import type { Worker as ClusterWorker } from 'node:cluster';
+import { loadavg } from 'node:os';
+import type { WorkerMessage } from '../../shared/messages.js';
+import { VERSION } from '../../version.js';
+import type { Slot, Supervisor, WorkerDefinition } from '../supervisor.js';
+import { StatsCollector, type Answer } from './collector.js';
+import {
+  totalsOf,
+  workerRow,
+  type ConnectionsReport,
+  type ConnectionStatus,
+  type MasterStatus,
+  type ProcessState,
+  type StatusReport,
+  type WorkerStatus,
+} from './report.js';
+import { UsageSampler } from './usage.js';
+
+export interface StatusOptions {
+  /** A worker that has not answered after this many ms is shown as `busy`. Default 300. */
+  busyAfterMs?: number;
+  /** pidusage sampling period in ms. Default 1000. */
+  sampleIntervalMs?: number;
+}
+
+export interface StatusRequest {
+  /** Override the busy deadline for this request. */
+  busyAfterMs?: number;
+}
+
+/** Pushed counters older than this many push periods mark a worker busy without asking it (metrics). */
+const STALE_AFTER_MS = 3000;
+
+export class StatusService {
+  private readonly collector = new StatsCollector();
+  private readonly sampler: UsageSampler;
+  /** Which slot each live process belongs to (a reload's replacement is not yet the slot's process). */
+  private readonly slotOf = new Map<number, Slot>();
+  private readonly busyAfterMs: number;
+  private readonly listeners: (() => void)[] = [];
+
+  constructor(
+    private readonly supervisor: Supervisor,
+    private readonly info: { script: string; startedAt: number },
+    options: StatusOptions = {},
+  ) {
+    this.busyAfterMs = options.busyAfterMs ?? 300;
+    this.sampler = new UsageSampler({
+      intervalMs: options.sampleIntervalMs ?? 1000,
+      pids: () => this.supervisor.liveProcesses().map((w) => w.process.pid ?? 0),
+    });
+  }
+
+  /** Start listening to workers and sampling. Call before the workers are forked. */
+  start(): void {
+    const s = this.supervisor;
+    const onStart = (slot: Slot, pid: number) => {
+      this.slotOf.set(pid, slot);
+      void this.sampler.sample(); // a first sample now, so CPU is known one period later
+    };
+    const onExit = (_slot: Slot, _code: unknown, _signal: unknown, pid: number) => {
+      this.slotOf.delete(pid);
+      this.collector.forget(pid);
+    };
+    const onMessage = (_slot: Slot, message: WorkerMessage, worker: ClusterWorker) => {
+      if (message.wm === 'stats') this.collector.onMessage(worker.process.pid ?? 0, message);
+    };
+    s.on('workerStart', onStart);
+    s.on('workerExit', onExit);
+    s.on('message', onMessage);
+    this.listeners.push(() => {
+      s.off('workerStart', onStart);
+      s.off('workerExit', onExit);
+      s.off('message', onMessage);
+    });
+    this.sampler.start();
+  }
+
+  /** Stop sampling and listening, so a host process can exit. */
+  async stop(): Promise<void> {
+    for (const off of this.listeners.splice(0)) off();
+    await this.sampler.stop();
+  }
+
+  /** Ask every worker for fresh counters (busy after the deadline) and build the status document. */
+  async status(request: StatusRequest = {}): Promise<StatusReport> {
+    const live = this.supervisor.liveProcesses();
+    const answers = await this.collector.request(live, false, request.busyAfterMs ?? this.busyAfterMs);
+    return this.build(live, answers);
+  }
+
+  /** The status document from the counters workers pushed last, without asking them (for /metrics). */
+  snapshot(): StatusReport {
+    return this.build(this.supervisor.liveProcesses(), null);
+  }
+
+  /** Every connection of every worker that answers before the deadline. */
+  async connections(request: StatusRequest = {}): Promise<ConnectionsReport> {
+    const live = this.supervisor.liveProcesses();
+    const answers = await this.collector.request(live, true, request.busyAfterMs ?? this.busyAfterMs);
+    const connections: ConnectionStatus[] = [];
+    const busy: ConnectionsReport['busy'] = [];
+    for (const worker of live) {
+      const pid = worker.process.pid ?? 0;
+      const slot = this.slotOf.get(pid);
+      const who = { name: slot?.definition.name ?? '?', id: slot?.id ?? -1, pid };
+      const answer = answers.get(pid);
+      if (!answer || answer === 'busy') {
+        busy.push(who);
+        continue;
+      }
+      for (const conn of answer.connections) connections.push({ worker: who, ...conn });
+    }
+    return { time: Date.now(), connections, busy };
+  }
+
+  private build(live: readonly ClusterWorker[], answers: Map<number, Answer> | null): StatusReport {
+    const now = Date.now();
+    const masterUsage = this.sampler.get(process.pid);
+    const master: MasterStatus = {
+      pid: process.pid,
+      cpu: masterUsage?.cpu ?? null,
+      memory: masterUsage?.memory ?? null,
+      uptime: Math.round(now - this.info.startedAt) / 1000,
+      startedAt: this.info.startedAt,
+    };
+    const workers: WorkerStatus[] = [];
+    const row = (slot: Slot, worker: ClusterWorker | null, state: ProcessState) => {
+      const pid = worker?.process.pid ?? null;
+      const answer = pid !== null ? answers?.get(pid) : undefined;
+      const fresh = answer && answer !== 'busy' ? answer.stats : null;
+      const last = pid !== null ? this.collector.last(pid) : null;
+      const stats = fresh ?? last?.stats ?? null;
+      const receivedAt = fresh ? now : (last?.receivedAt ?? now);
+      let shown = state;
+      if (pid !== null && state !== 'stopping') {
+        if (answer === 'busy' || (answers === null && last && now - last.receivedAt > STALE_AFTER_MS)) shown = 'busy';
+      }
+      const usage = pid !== null ? this.sampler.get(pid) : null;
+      const name = { name: slot.definition.name, id: slot.id, restarts: slot.restarts, lastError: slot.lastError };
+      workers.push(workerRow(name, pid, shown, usage, stats, receivedAt, now));
+    };
+    for (const slot of this.supervisor.slots) {
+      row(slot, slot.process, slot.state);
+      for (const worker of live) {
+        const pid = worker.process.pid ?? 0;
+        if (worker !== slot.process && this.slotOf.get(pid) === slot) row(slot, worker, 'reloading');
+      }
+    }
+    return {
+      version: VERSION,
+      node: process.version,
+      platform: process.platform,
+      script: this.info.script,
+      time: now,
+      loadAverage: loadavg().map((n) => Math.round(n * 100) / 100),
+      master,
+      definitions: definitionsOf(this.supervisor.slots),
+      workers,
+      totals: totalsOf(master, workers),
+    };
+  }
+}
+
+function definitionsOf(slots: readonly Slot[]): StatusReport['definitions'] {
+  const byDefinition = new Map<WorkerDefinition, StatusReport['definitions'][number]>();
+  for (const slot of slots) {
+    const d = slot.definition;
+    let entry = byDefinition.get(d);
+    if (!entry) {
+      entry = { name: d.name, count: d.count, reloadable: d.reloadable, restarts: 0, failed: [] };
+      byDefinition.set(d, entry);
+    }
+    entry.restarts += slot.restarts;
+    if (slot.state === 'failed') entry.failed.push(slot.id);
+  }
+  return [...byDefinition.values()];
+}
+
+export type { StatusReport, ConnectionsReport, WorkerStatus, MasterStatus, ConnectionStatus, ProcessState } from './report.js';

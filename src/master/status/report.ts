@@ -1,0 +1,154 @@
+// The documents `status --json`, `connections --json`, Runtime#status() and Runtime#connections() return
+// (field by field in docs/status.md), and how one row is made from what the master knows.
+import type { ConnectionInfo, WorkerStats } from '../../shared/messages.js';
+import type { SlotState } from '../supervisor.js';
+import type { Usage } from './usage.js';
+
+/** A slot's state, or `busy` (alive, did not answer in time), or `reloading` (a reload's extra process). */
+export type ProcessState = SlotState | 'busy' | 'reloading';
+
+export interface MasterStatus {
+  pid: number;
+  /** Percent of one core over the last sampling window; null before the second sample. */
+  cpu: number | null;
+  /** RSS in bytes; null before the first sample. */
+  memory: number | null;
+  /** Seconds since the runtime started. */
+  uptime: number;
+  /** Epoch ms. */
+  startedAt: number;
+}
+
+export interface WorkerStatus {
+  pid: number | null;
+  name: string;
+  id: number;
+  state: ProcessState;
+  cpu: number | null;
+  memory: number | null;
+  heapUsed: number | null;
+  connections: number | null;
+  connectionsOpen: number | null;
+  messagesIn: number | null;
+  messagesOut: number | null;
+  bytesIn: number | null;
+  bytesOut: number | null;
+  reconnects: number | null;
+  sendFailures: number | null;
+  timers: number | null;
+  /** Seconds since a message last arrived (1 s resolution); null if none yet. */
+  lastMessageAge: number | null;
+  /** Event-loop delay over the last second, p99 and max, in ms. */
+  eventLoopLag: number | null;
+  eventLoopLagMax: number | null;
+  /** Seconds since this process started; null without a process. */
+  uptime: number | null;
+  /** Replacements of this slot after crashes. */
+  restarts: number;
+  lastError: string | null;
+  /** Seconds since the counters shown were received (large for a busy worker). */
+  statsAge: number | null;
+}
+
+export interface DefinitionStatus {
+  name: string;
+  count: number;
+  reloadable: boolean;
+  restarts: number;
+  /** Ids of slots given up on after repeated start failures. */
+  failed: number[];
+}
+
+export interface StatusReport {
+  version: string;
+  node: string;
+  platform: string;
+  script: string;
+  /** Epoch ms when this report was made. */
+  time: number;
+  /** os.loadavg(): 1, 5 and 15 minutes. */
+  loadAverage: number[];
+  master: MasterStatus;
+  definitions: DefinitionStatus[];
+  workers: WorkerStatus[];
+  totals: {
+    processes: number;
+    cpu: number;
+    memory: number;
+    connections: number;
+    messagesIn: number;
+    messagesOut: number;
+    reconnects: number;
+    timers: number;
+    restarts: number;
+    failed: number;
+    busy: number;
+  };
+}
+
+export interface ConnectionStatus extends ConnectionInfo {
+  worker: { name: string; id: number; pid: number };
+}
+
+export interface ConnectionsReport {
+  time: number;
+  connections: ConnectionStatus[];
+  /** Workers that did not answer before the deadline: their connections are missing above. */
+  busy: { name: string; id: number; pid: number }[];
+}
+
+const seconds = (ms: number) => Math.round(ms) / 1000;
+
+/** One row. `stats` is the freshest counters known (null if none), `receivedAt` when they arrived. */
+export function workerRow(
+  slot: { name: string; id: number; restarts: number; lastError: string | null },
+  pid: number | null,
+  state: ProcessState,
+  usage: Usage | null,
+  stats: WorkerStats | null,
+  receivedAt: number,
+  now: number,
+): WorkerStatus {
+  return {
+    pid,
+    name: slot.name,
+    id: slot.id,
+    state,
+    cpu: usage?.cpu ?? null,
+    memory: usage?.memory ?? null,
+    heapUsed: stats?.heapUsed ?? null,
+    connections: stats?.connections ?? null,
+    connectionsOpen: stats?.connectionsOpen ?? null,
+    messagesIn: stats?.messagesIn ?? null,
+    messagesOut: stats?.messagesOut ?? null,
+    bytesIn: stats?.bytesIn ?? null,
+    bytesOut: stats?.bytesOut ?? null,
+    reconnects: stats?.reconnects ?? null,
+    sendFailures: stats?.sendFailures ?? null,
+    timers: stats?.timers ?? null,
+    lastMessageAge: stats?.lastMessageAt != null ? seconds(Math.max(0, now - stats.lastMessageAt)) : null,
+    eventLoopLag: stats?.eventLoopLag ?? null,
+    eventLoopLagMax: stats?.eventLoopLagMax ?? null,
+    uptime: stats ? seconds(now - stats.startedAt) : null,
+    restarts: slot.restarts,
+    lastError: slot.lastError,
+    statsAge: stats ? seconds(now - receivedAt) : null,
+  };
+}
+
+export function totalsOf(master: MasterStatus, workers: readonly WorkerStatus[]): StatusReport['totals'] {
+  const sum = (pick: (w: WorkerStatus) => number | null) => workers.reduce((acc, w) => acc + (pick(w) ?? 0), 0);
+  return {
+    processes: 1 + workers.filter((w) => w.pid !== null).length,
+    cpu: Math.round(((master.cpu ?? 0) + sum((w) => w.cpu)) * 10) / 10,
+    memory: (master.memory ?? 0) + sum((w) => w.memory),
+    connections: sum((w) => w.connections),
+    messagesIn: sum((w) => w.messagesIn),
+    messagesOut: sum((w) => w.messagesOut),
+    reconnects: sum((w) => w.reconnects),
+    timers: sum((w) => w.timers),
+    restarts: sum((w) => (w.state === 'reloading' ? 0 : w.restarts)),
+    failed: workers.filter((w) => w.state === 'failed').length,
+    busy: workers.filter((w) => w.state === 'busy').length,
+  };
+}
