@@ -17,6 +17,22 @@ export interface Protocol<In = unknown, Out = unknown, C = unknown> {
   encode(data: Out, conn: C): Buffer | string;
 }
 
+/**
+ * @internal Offset-based framing that the built-in protocols also provide, so that the stream splitter can
+ * walk a read chunk without making a Buffer view per package (the `input`/`decode` contract needs two).
+ */
+export interface ScanningProtocol {
+  /** `input` for the package that starts at `start`. */
+  inputAt(buffer: Buffer, start: number): number;
+  /** `decode` of the package `buffer[start, end)`. */
+  decodeAt(buffer: Buffer, start: number, end: number): unknown;
+}
+
+/** @internal The offset-based form of `protocol` if it is one of the built-in ones, else null. */
+export function scanning(protocol: Protocol): ScanningProtocol | null {
+  return protocol === (textProtocol as Protocol) || protocol === (frameProtocol as Protocol) ? (protocol as unknown as ScanningProtocol) : null;
+}
+
 /** Schemes handled by the layer itself; they cannot be registered. */
 export const BUILTIN_SCHEMES = ['ws', 'wss', 'tcp', 'tls', 'ssl', 'text', 'frame'] as const;
 

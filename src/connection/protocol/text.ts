@@ -1,21 +1,27 @@
 // text://  newline-delimited messages (Workerman's Text protocol): one line per message, "\n" appended on send,
 // trailing "\r\n" or "\n" stripped on receive.
-import type { Protocol } from './Protocol.js';
+import type { Protocol, ScanningProtocol } from './Protocol.js';
+
+function inputAt(buffer: Buffer, start: number): number {
+  const i = buffer.indexOf(10, start);
+  return i === -1 ? 0 : i + 1 - start;
+}
+
+function decodeAt(buffer: Buffer, start: number, end: number): string {
+  let last = end - 1;
+  if (last > start && buffer[last - 1] === 13) last--;
+  return buffer.toString('utf8', start, last);
+}
 
 /** Newline-framed UTF-8 text. */
-export const textProtocol: Protocol<string, string | Buffer> = {
-  input(buffer) {
-    const i = buffer.indexOf(10);
-    return i === -1 ? 0 : i + 1;
-  },
-  decode(buffer) {
-    let end = buffer.length - 1;
-    if (end > 0 && buffer[end - 1] === 13) end--;
-    return buffer.toString('utf8', 0, end);
-  },
+export const textProtocol: Protocol<string, string | Buffer> & ScanningProtocol = {
+  input: (buffer) => inputAt(buffer, 0),
+  decode: (buffer) => decodeAt(buffer, 0, buffer.length),
   encode(data) {
     return typeof data === 'string' ? data + '\n' : Buffer.concat([data, NEWLINE]);
   },
+  inputAt,
+  decodeAt,
 };
 
 const NEWLINE = Buffer.from('\n');

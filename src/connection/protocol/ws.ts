@@ -61,6 +61,12 @@ class WsLink implements Link {
   private ending = false;
   private response: HandshakeResponse | null = null;
   private readonly opts: { binary: boolean };
+  /**
+   * The socket's drain listener. A field, not a closure made inside createConnection: that closure's scope
+   * holds the http ClientRequest's callback, which would keep the request, the 101 response and its header
+   * strings alive for the whole life of the connection (~2 KiB each).
+   */
+  private readonly onDrain = (): void => this.owner._linkDrain(this);
 
   constructor(private readonly owner: LinkOwner, cfg: LinkConfig) {
     this.opts = cfg.binary ? BINARY : TEXT;
@@ -79,7 +85,7 @@ class WsLink implements Link {
             cb(new Error(err.message));
             return;
           }
-          s.on('drain', () => this.owner._linkDrain(this));
+          s.on('drain', this.onDrain);
           cb(null, s);
         });
         return undefined;
@@ -89,7 +95,9 @@ class WsLink implements Link {
     this.ws.on('upgrade', (res) => { this.response = toResponse(res); });
     this.ws.on('open', () => {
       this.phase = 'open';
-      this.owner._linkOpen(this, this.response);
+      const response = this.response;
+      this.response = null; // handed to onWebSocketConnect; not kept for the life of the connection
+      this.owner._linkOpen(this, response);
     });
     this.ws.on('message', (data: Buffer, isBinary: boolean) => {
       this.owner._linkMessage(isBinary ? data : data.toString());

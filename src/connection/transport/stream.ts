@@ -4,7 +4,7 @@
 import type { Socket } from 'node:net';
 import { ConnectionError, connectFault, fault, type ConnectionFault } from '../errors.js';
 import type { Link, LinkConfig, LinkOwner, SendData } from '../link.js';
-import type { Protocol } from '../protocol/Protocol.js';
+import { scanning, type Protocol, type ScanningProtocol } from '../protocol/Protocol.js';
 import { openSocket } from './socket.js';
 import { rethrowLater } from '../registry.js';
 
@@ -20,9 +20,11 @@ class StreamLink implements Link {
   private closed = false;
   private pending: Buffer = EMPTY;
   private readonly protocol: Protocol | null;
+  private readonly scan: ScanningProtocol | null;
 
   constructor(private readonly owner: LinkOwner, private readonly cfg: LinkConfig) {
     this.protocol = cfg.protocol;
+    this.scan = cfg.protocol === null ? null : scanning(cfg.protocol);
     this.raw = openSocket(cfg.target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
       this.socket = s;
       if (err !== null) {
@@ -45,37 +47,45 @@ class StreamLink implements Link {
     if (!this.ending) this.owner._linkOpen(this, null);
   }
 
-  /** Splits the byte stream into packages with the protocol's `input`, Workerman's contract. */
+  /**
+   * Splits the byte stream into packages with the protocol's `input`, Workerman's contract. Walks the chunk
+   * by offset: the built-in protocols (`scan`) need no Buffer view per package; a user protocol gets the
+   * views its `input(buffer)`/`decode(buffer)` contract needs.
+   */
   private onData(chunk: Buffer): void {
     const proto = this.protocol as Protocol;
-    let buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const scan = this.scan;
+    const buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const max = this.cfg.maxPackageSize;
-    while (buf.length > 0 && !this.ending) {
+    let start = 0;
+    while (start < buf.length && !this.ending) {
+      const left = buf.length - start;
       let n: number;
       try {
-        n = proto.input(buf, this.owner);
+        n = scan !== null ? scan.inputAt(buf, start) : proto.input(start === 0 ? buf : buf.subarray(start), this.owner);
       } catch (e) {
         return this.fault(fault(ConnectionError.PROTOCOL_ERROR, this.cfg.target.where, `input() threw: ${(e as Error).message}`));
       }
       if (n === 0) {
-        if (buf.length > max) return this.fault(fault(ConnectionError.PACKAGE_TOO_LARGE, this.cfg.target.where, `${buf.length} bytes without a complete package (maxPackageSize ${max})`));
+        if (left > max) return this.fault(fault(ConnectionError.PACKAGE_TOO_LARGE, this.cfg.target.where, `${left} bytes without a complete package (maxPackageSize ${max})`));
         break;
       }
       if (!Number.isInteger(n) || n < 0) return this.fault(fault(ConnectionError.PROTOCOL_ERROR, this.cfg.target.where, `bad package (input() returned ${String(n)})`));
       if (n > max) return this.fault(fault(ConnectionError.PACKAGE_TOO_LARGE, this.cfg.target.where, `package of ${n} bytes (maxPackageSize ${max})`));
-      if (n > buf.length) break;
-      const pkg = buf.subarray(0, n);
-      buf = n === buf.length ? EMPTY : buf.subarray(n);
+      if (n > left) break;
+      const end = start + n;
       let message: unknown;
       try {
-        message = proto.decode(pkg, this.owner);
+        message = scan !== null ? scan.decodeAt(buf, start, end) : proto.decode(buf.subarray(start, end), this.owner);
       } catch (e) {
+        start = end;
         rethrowLater(e); // a bug in user code: surfaces as an uncaught exception, the stream stays in step
         continue;
       }
+      start = end;
       this.owner._linkMessage(message);
     }
-    this.pending = buf;
+    this.pending = start === 0 ? buf : start === buf.length ? EMPTY : buf.subarray(start);
   }
 
   private fault(f: ConnectionFault): void {

@@ -1,0 +1,107 @@
+// CLI wall times, Node start-up included, each a fresh `node app.js <verb>` process against a running
+// daemon master: start -d, status, status --json, reload, stop with 4 idle workers (start against a bare
+// cluster primary to "all ready"), and status --json with 32 workers holding 10,000 connections.
+// Run: npm run bench:cli
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchFile, spawnChild, spawnCommand } from './lib/procs.js';
+import { connectionBudget } from './lib/limits.js';
+import { runDir, runEnv } from './lib/rundir.js';
+import { atMost, below, interleave, isMain, noMore, report, roundCount } from './lib/stats.js';
+
+const CMD = 'npm run bench:cli';
+
+/** A daemon is in its own session: if a round fails half-way, kill it (and its workers) by the pid file. */
+function killDaemon(): void {
+  const pidFile = join(runDir(), 'master.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  for (const target of [-pid, pid]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+process.once('exit', killDaemon);
+
+/** Run one CLI command to its exit; its wall time in ms. Fails on a non-zero exit. */
+async function timed(script: string, args: string[], env: Record<string, string>, expect?: RegExp): Promise<number> {
+  const cmd = spawnCommand([script, ...args], runEnv(env));
+  const { ms, code, output } = await cmd.exited(60_000);
+  if (code !== 0 || (expect && !expect.test(output))) throw new Error(`${args.join(' ')} exited ${code}:\n${output}`);
+  return ms;
+}
+
+interface Verbs {
+  start: number;
+  status: number;
+  statusJson: number;
+  reload: number;
+  stop: number;
+}
+
+async function oursRound(): Promise<Verbs> {
+  const app = benchFile('proc/app-idle.js');
+  const env = { BENCH_WORKERS: '4' };
+  try {
+    const start = await timed(app, ['start', '-d'], env);
+    await new Promise((r) => setTimeout(r, 200));
+    const status = await timed(app, ['status'], env);
+    const statusJson = await timed(app, ['status', '--json'], env);
+    const reload = await timed(app, ['reload'], env, /reloaded/);
+    const stop = await timed(app, ['stop'], env);
+    return { start, status, statusJson, reload, stop };
+  } finally {
+    killDaemon();
+  }
+}
+
+async function bareRound(): Promise<Verbs> {
+  const cmd = spawnCommand([benchFile('proc/bare.js'), 'start'], { BENCH_WORKERS: '4' });
+  try {
+    const start = await cmd.waitFor(/all ready/);
+    cmd.proc.kill('SIGINT');
+    await cmd.exited();
+    return { start, status: NaN, statusJson: NaN, reload: NaN, stop: NaN };
+  } finally {
+    await cmd.kill();
+  }
+}
+
+export async function runCliVerbs(): Promise<void> {
+  const r = await interleave(roundCount(), oursRound, bareRound, false);
+  const o = r.ours;
+  report('start -d, 4 workers, CLI wall until it exits (all ready) vs bare cluster primary to "all ready"', 'ms', o.map((x) => x.start), r.baseline.map((x) => x.start), atMost(1.3), CMD);
+  report('rolling reload of 4 idle workers, CLI `reload` wall', 'ms', o.map((x) => x.reload), null, noMore(600, 'ms'), CMD);
+  report('status, 4 workers, CLI wall', 'ms', o.map((x) => x.status), null, noMore(150, 'ms'), CMD);
+  report('status --json, 4 workers, CLI wall', 'ms', o.map((x) => x.statusJson), null, noMore(150, 'ms'), CMD);
+  report('stop, 4 idle workers (daemon), CLI wall until all gone', 'ms', o.map((x) => x.stop), null, noMore(300, 'ms'), CMD);
+}
+
+export async function runStatusLarge(workers = 32, wanted = 10_000): Promise<void> {
+  const { n, note } = connectionBudget(wanted);
+  const perWorker = Math.ceil(n / workers);
+  const feed = spawnChild('proc/load-server.js');
+  const app = benchFile('proc/app-feed.js');
+  try {
+    const { port } = await feed.call<{ port: number }>({ cmd: 'listen', ws: true, backlog: 4096 });
+    const env = { BENCH_WORKERS: String(workers), BENCH_FEED_CONNS: String(perWorker), BENCH_FEED_PORT: String(port) };
+    await timed(app, ['start', '-d'], env);
+    const times: number[] = [];
+    for (let i = 0; i < roundCount(); i++) times.push(await timed(app, ['status', '--json'], env));
+    await timed(app, ['stop'], env);
+    report(`status --json, ${workers} workers, ${(perWorker * workers).toLocaleString('en')} connections, CLI wall`, 'ms', times, null, below(200, 'ms'), CMD, note ?? undefined);
+  } finally {
+    killDaemon();
+    await feed.kill();
+  }
+}
+
+export async function runCli(): Promise<void> {
+  await runCliVerbs();
+  await runStatusLarge();
+}
+
+if (isMain(import.meta.url)) await runCli();
