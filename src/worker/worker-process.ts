@@ -1,7 +1,7 @@
 // Inside a cluster worker: run one Worker definition, answer the master, stop cleanly.
 // Mirrors Node's lib/internal/cluster/child.js: one message handler, one small function per verb.
 import { AsyncTcpConnection } from '../connection/index.js';
-import { EXIT_CODES, isWorkerMessage, type MasterMessage, type WorkerMessage } from '../shared/messages.js';
+import { EXIT_CODES, isMasterMessage, type WorkerMessage } from '../shared/messages.js';
 import { Timer } from './Timer.js';
 import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
@@ -15,6 +15,13 @@ function label(): string {
 
 function send(message: WorkerMessage): void {
   if (process.connected) process.send?.(message);
+}
+
+/** Send, then exit once the message is handed to the channel (a bare exit could drop it). */
+function sendAndExit(message: WorkerMessage, code: number): void {
+  if (!process.connected || !process.send) process.exit(code);
+  process.send(message, () => process.exit(code));
+  setTimeout(() => process.exit(code), 1000).unref();
 }
 
 function logError(what: string, err: unknown): void {
@@ -54,15 +61,15 @@ async function start(definition: Worker): Promise<void> {
     await definition.onWorkerStart?.(definition);
   } catch (err) {
     logError('onWorkerStart failed', err);
-    send({ wm: 'startFailed', error: err instanceof Error ? err.message : String(err) });
-    process.exit(EXIT_CODES.START_FAILED);
+    sendAndExit({ wm: 'startFailed', error: err instanceof Error ? err.message : String(err) }, EXIT_CODES.START_FAILED);
+    return;
   }
   send({ wm: 'ready' });
 }
 
 function onMessage(message: unknown): void {
-  if (!isWorkerMessage(message)) return;
-  const msg = message as unknown as MasterMessage;
+  if (!isMasterMessage(message)) return;
+  const msg = message;
   switch (msg.wm) {
     case 'stop':
       void stop(msg.graceful, msg.timeoutMs);
