@@ -29,6 +29,18 @@ function logError(what: string, err: unknown): void {
   console.error(`[workerman-ts] ${label()}: ${what}: ${detail}`);
 }
 
+/**
+ * Called as soon as the package loads in a worker process, before its definition runs, so that
+ * a Ctrl-C or a stop message while the script still loads is not lost:
+ * - Ctrl-C, Ctrl-\ and a terminal hangup reach the whole process group; the master orchestrates the
+ *   stop (docs/signals.md), so workers ignore SIGINT, SIGQUIT and SIGHUP;
+ * - the master's messages are heard from now on (a stop before onWorkerStart just exits).
+ */
+export function attachToMaster(): void {
+  for (const signal of ['SIGINT', 'SIGQUIT', 'SIGHUP'] as const) process.on(signal, () => {});
+  process.on('message', onMessage);
+}
+
 /** Start `definition` as this process's worker with the stable slot `id`. */
 export function runWorkerProcess(definition: Worker, id: number): void {
   current = definition;
@@ -44,19 +56,16 @@ export function runWorkerProcess(definition: Worker, id: number): void {
     logError('unhandled promise rejection', reason);
     process.exit(EXIT_CODES.UNCAUGHT);
   });
-  // Ctrl-C, Ctrl-\ and a terminal hangup reach the whole process group; the master orchestrates the stop
-  // (docs/signals.md), so workers ignore SIGINT, SIGQUIT and SIGHUP.
-  for (const signal of ['SIGINT', 'SIGQUIT', 'SIGHUP'] as const) process.on(signal, () => {});
   // SIGTERM from the master's stop ladder (or an outside `kill`) means: stop now, quickly. During a stop
   // (onWorkerStop still running) it cuts the wait short: close the connections and exit.
   process.on('SIGTERM', () => void (stopping ? closeAndExit(500) : stop(false, 1000)));
-  process.on('message', onMessage);
   startStatsReporting(send);
 
   void start(definition);
 }
 
 async function start(definition: Worker): Promise<void> {
+  if (stopping) return; // the master asked us to stop while the script was still loading
   try {
     await definition.onWorkerStart?.(definition);
   } catch (err) {
