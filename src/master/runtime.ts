@@ -267,6 +267,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.supervisor.liveProcesses().map((w) => w.process.pid ?? 0);
   }
 
+  /** True once stop() was called (by the host, a signal, or Worker.stopAll() in a worker). */
+  get stopRequested(): boolean {
+    return this.stopping !== null;
+  }
+
   /** True while a rolling reload runs (a new reload() then waits for it). */
   get reloadInProgress(): boolean {
     return this.reloading !== null;

@@ -86,7 +86,7 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
   const uninstallSignals = installSignals(
     {
       // Also a stop that Worker.stopAll() started inside a worker.
-      isStopping: () => stopRequest !== null || runtime?.supervisorRef.stopping === true,
+      isStopping: () => stopRequest !== null || runtime?.stopRequested === true,
       stop,
       kill: () => runtime?.kill(),
       reload: (graceful) => void reload(graceful).catch((err: Error) => log(err.message)),
@@ -114,8 +114,8 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     if (stopRequest) void runtime.stop(stopRequest);
     await runtime.launch();
   } catch (err) {
-    if (stopRequest) {
-      // Ctrl+C or a stop signal while the workers were starting: a clean stop, not a failed start.
+    if (runtime.stopRequested) {
+      // Ctrl+C, a stop signal or Worker.stopAll() while the workers were starting: a clean stop, not a failed start.
       await stopped;
       await cleanUp();
       log(`master pid ${process.pid} stopped while starting`);
