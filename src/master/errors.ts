@@ -4,6 +4,8 @@ export class RuntimeStartError extends Error {
     message: string,
     /** The slot ("name#id") that failed, when one did. */
     readonly slot: string | null = null,
+    /** True when nothing failed: stop() was called while the workers were starting. */
+    readonly stoppedWhileStarting = false,
   ) {
     super(message);
     this.name = 'RuntimeStartError';

@@ -231,11 +231,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         this.readyTimeout * 1000,
       );
       const check = () => {
-        if (this.stopping) fail(new RuntimeStartError('stopped while starting'));
+        if (this.stopping) fail(new RuntimeStartError('stopped while starting', null, true));
         else if (s.slots.every((slot) => slot.state === 'ready')) finish();
       };
       const onFailed = (slot: Slot, reason: string) => fail(new RuntimeStartError(`worker ${label(slot)} ${reason}`, label(slot)));
-      const onStop = () => fail(new RuntimeStartError('stopped while starting'));
+      const onStop = () => fail(new RuntimeStartError('stopped while starting', null, true));
       const finish = () => {
         clearTimeout(timer);
         s.off('workerReady', check);

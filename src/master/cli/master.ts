@@ -5,6 +5,7 @@ import { controlCommands, type ControlledMaster, type ReloadReply } from '../con
 import { reportFailed, reportReady } from '../daemon.js';
 import { formatLogLine, LogFile } from '../log.js';
 import { findMaster, removePidFile, removeStalePidFile, writePidFile, type MasterInfo } from '../pidfile.js';
+import { RuntimeStartError } from '../errors.js';
 import { Runtime } from '../runtime.js';
 import { installSignals } from '../signals.js';
 import { VERSION } from '../../version.js';
@@ -114,7 +115,7 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     if (stopRequest) void runtime.stop(stopRequest);
     await runtime.launch();
   } catch (err) {
-    if (runtime.stopRequested) {
+    if (err instanceof RuntimeStartError && err.stoppedWhileStarting) {
       // Ctrl+C, a stop signal or Worker.stopAll() while the workers were starting: a clean stop, not a failed start.
       await stopped;
       await cleanUp();
