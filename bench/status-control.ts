@@ -1,6 +1,6 @@
 // How fast the master answers `status` and `connections` over its control socket, with W workers holding
 // C ws connections in total to a local server (the issue's target: 32 workers x 10,000 connections < 200 ms).
-//   npm run build && WORKERS=32 CONNECTIONS=10000 node dist/bench/status-control.js
+//   npm run build && node dist/bench/status-control.js          (defaults: WORKERS=32 CONNECTIONS=10000 RUNS=20)
 // Prints p50/p95/max of the control round trip (socket connect + request + JSON reply), measured from a
 // client process like the CLI, after the workers are connected and idle.
 import { spawn } from 'node:child_process';
@@ -13,8 +13,8 @@ import { WebSocketServer } from 'ws';
 import { controlRequest } from '../src/master/control/client.js';
 import type { ConnectionsReport, StatusReport } from '../src/master/status/report.js';
 
-const WORKERS = Number(process.env.WORKERS ?? 8);
-const CONNECTIONS = Number(process.env.CONNECTIONS ?? 2000);
+const WORKERS = Number(process.env.WORKERS ?? 32);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10000);
 const RUNS = Number(process.env.RUNS ?? 20);
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
@@ -44,6 +44,7 @@ const perWorker = Math.ceil(CONNECTIONS / WORKERS);
 writeFileSync(
   join(dir, 'app.mjs'),
   `import { Worker, AsyncTcpConnection } from 'workerman-ts';
+Worker.readyTimeout = 300; // 32 workers on a small shared box can take longer than the default 30 s to boot
 const w = new Worker({ name: 'bench', count: ${WORKERS} });
 w.onWorkerStart = () => {
   for (let i = 0; i < ${perWorker}; i++) {
@@ -55,6 +56,7 @@ Worker.runAll();
 `,
 );
 const master = spawn(process.execPath, [join(dir, 'app.mjs'), 'start'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+const masterExited = new Promise<void>((r) => master.once('exit', () => r()));
 let output = '';
 const started = Date.now();
 try {
@@ -63,7 +65,7 @@ try {
       output += chunk.toString();
       if (output.includes('Start success')) resolveStart();
     });
-    master.once('exit', () => reject(new Error(`master exited:\n${output}`)));
+    void masterExited.then(() => reject(new Error(`master exited:\n${output}`)));
   });
   const pid = Number(readFileSync(join(dir, 'workerman.app.mjs.pid'), 'utf8'));
   const total = perWorker * WORKERS;
@@ -80,8 +82,8 @@ try {
   const connections = await measure<ConnectionsReport>(pid, 'connections');
   console.log(`connections  ${fmt(connections.ms)}   (${connections.last.connections.length} rows, ${JSON.stringify(connections.last).length} bytes)`);
 } finally {
-  master.kill('SIGTERM');
-  await new Promise((r) => master.once('exit', r));
+  if (master.exitCode === null && master.signalCode === null) master.kill('SIGTERM');
+  await masterExited; // the master stops its workers before it exits
   for (const client of wss.clients) client.terminate();
   wss.close();
   rmSync(dir, { recursive: true, force: true });
