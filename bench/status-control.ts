@@ -1,6 +1,6 @@
 // How fast the master answers `status` and `connections` over its control socket, with W workers holding
 // C ws connections in total to a local server (the issue's target: 32 workers x 10,000 connections < 200 ms).
-//   npm run build && WORKERS=32 CONNECTIONS=10000 node dist/bench/status-control.js
+//   npm run build && node dist/bench/status-control.js          (defaults: WORKERS=32 CONNECTIONS=10000 RUNS=20)
 // Prints p50/p95/max of the control round trip (socket connect + request + JSON reply), measured from a
 // client process like the CLI, after the workers are connected and idle.
 import { spawn } from 'node:child_process';
@@ -11,24 +11,26 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { controlRequest } from '../src/master/control/client.js';
-import type { ConnectionsReport, StatusReport } from '../src/master/status/report.js';
+import { expandConnections, type ConnectionsReport, type ConnectionsTable, type StatusReport } from '../src/master/status/report.js';
 
-const WORKERS = Number(process.env.WORKERS ?? 8);
-const CONNECTIONS = Number(process.env.CONNECTIONS ?? 2000);
+const WORKERS = Number(process.env.WORKERS ?? 32);
+const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10000);
 const RUNS = Number(process.env.RUNS ?? 20);
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))]!;
 
-async function measure<T>(pid: number, cmd: string): Promise<{ ms: number[]; last: T }> {
+async function measure<T>(pid: number, cmd: string, args: Record<string, unknown> = {}, then: (reply: any) => T = (r) => r): Promise<{ ms: number[]; last: T; bytes: number }> {
   const ms: number[] = [];
   let last!: T;
+  let reply: unknown;
   for (let i = 0; i < RUNS; i++) {
     const t = performance.now();
-    last = await controlRequest<T>(pid, cmd, {}, 10_000);
+    reply = await controlRequest(pid, cmd, args, 10_000);
+    last = then(reply);
     ms.push(performance.now() - t);
   }
-  return { ms, last };
+  return { ms, last, bytes: Buffer.byteLength(JSON.stringify(reply)) };
 }
 
 const fmt = (ms: number[]) => `p50 ${percentile(ms, 50).toFixed(1)} ms  p95 ${percentile(ms, 95).toFixed(1)} ms  max ${Math.max(...ms).toFixed(1)} ms`;
@@ -44,6 +46,7 @@ const perWorker = Math.ceil(CONNECTIONS / WORKERS);
 writeFileSync(
   join(dir, 'app.mjs'),
   `import { Worker, AsyncTcpConnection } from 'workerman-ts';
+Worker.readyTimeout = 300; // 32 workers on a small shared box can take longer than the default 30 s to boot
 const w = new Worker({ name: 'bench', count: ${WORKERS} });
 w.onWorkerStart = () => {
   for (let i = 0; i < ${perWorker}; i++) {
@@ -55,6 +58,7 @@ Worker.runAll();
 `,
 );
 const master = spawn(process.execPath, [join(dir, 'app.mjs'), 'start'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+const masterExited = new Promise<void>((r) => master.once('exit', () => r()));
 let output = '';
 const started = Date.now();
 try {
@@ -63,7 +67,7 @@ try {
       output += chunk.toString();
       if (output.includes('Start success')) resolveStart();
     });
-    master.once('exit', () => reject(new Error(`master exited:\n${output}`)));
+    void masterExited.then(() => reject(new Error(`master exited:\n${output}`)));
   });
   const pid = Number(readFileSync(join(dir, 'workerman.app.mjs.pid'), 'utf8'));
   const total = perWorker * WORKERS;
@@ -76,12 +80,19 @@ try {
   console.log(`${WORKERS} workers, ${total} connections open in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   await new Promise((r) => setTimeout(r, 2000)); // let the handshake load settle
   const status = await measure<StatusReport>(pid, 'status');
-  console.log(`status       ${fmt(status.ms)}   (${status.last.workers.length} rows, ${status.last.totals.connections} connections, ${JSON.stringify(status.last).length} bytes)`);
-  const connections = await measure<ConnectionsReport>(pid, 'connections');
-  console.log(`connections  ${fmt(connections.ms)}   (${connections.last.connections.length} rows, ${JSON.stringify(connections.last).length} bytes)`);
+  console.log(`status       ${fmt(status.ms)}   (${status.last.workers.length} rows, ${status.last.totals.connections} connections, ${status.bytes} bytes)`);
+  // What `connections` (table or --json) does: the compact table, expanded into the documented report.
+  const connections = await measure<ConnectionsReport>(pid, 'connections', { format: 'rows' }, (t: ConnectionsTable) => expandConnections(t));
+  const busy = connections.last.busy.length ? `, ${connections.last.busy.length} busy` : '';
+  console.log(`connections  ${fmt(connections.ms)}   (${connections.last.connections.length} rows${busy}, ${connections.bytes} bytes; CLI path: format rows + expand)`);
+  if (process.env.FULL !== '0') {
+    // The documented ConnectionsReport straight over the socket (what an older CLI asks for).
+    const full = await measure<ConnectionsReport>(pid, 'connections');
+    console.log(`connections  ${fmt(full.ms)}   (${full.last.connections.length} rows, ${full.bytes} bytes; full document)`);
+  }
 } finally {
-  master.kill('SIGTERM');
-  await new Promise((r) => master.once('exit', r));
+  if (master.exitCode === null && master.signalCode === null) master.kill('SIGTERM');
+  await masterExited; // the master stops its workers before it exits
   for (const client of wss.clients) client.terminate();
   wss.close();
   rmSync(dir, { recursive: true, force: true });

@@ -190,6 +190,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.statusService.connections(options);
   }
 
+  /** @internal The same in compact form (a ConnectionsTable) as JSON text: what the control socket sends the CLI. */
+  connectionsTableJson(options: { busyAfterMs?: number } = {}): Promise<string> {
+    return this.statusService.connectionsTableJson(options);
+  }
+
   /** Base URL of the metrics endpoint (e.g. `http://127.0.0.1:9464`), or null when it is off. */
   get metricsUrl(): string | null {
     return this.endpoints.metricsUrl;

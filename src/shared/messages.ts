@@ -25,7 +25,18 @@ export type WorkerMessage =
   | { wm: 'ready' }
   | { wm: 'startFailed'; error: string }
   | { wm: 'stopAll' }
-  | { wm: 'stats'; requestId: number; stats: WorkerStats; connections?: ConnectionInfo[] };
+  | {
+      wm: 'stats';
+      requestId: number;
+      stats: WorkerStats;
+      /**
+       * The connections, as the JSON text of an array of rows (one array of values per connection, in
+       * CONNECTION_COLUMNS order). Text, so the master splices it into its reply without parsing it.
+       */
+      connectionRows?: string;
+      /** The same as objects: what workers of an older version send. */
+      connections?: ConnectionInfo[];
+    };
 
 /** How often every worker pushes its counters to the master unasked (a `stats` message with requestId 0). */
 export const STATS_PUSH_INTERVAL_MS = 1000;
@@ -53,6 +64,12 @@ export interface WorkerStats {
   /** Epoch ms when the worker process started (process.uptime based). */
   startedAt: number;
 }
+
+/** The fields of ConnectionInfo in the order of a connection row (`connectionRows`). */
+export const CONNECTION_COLUMNS = [
+  'id', 'url', 'state', 'localAddress', 'remoteAddress', 'bytesIn', 'bytesOut', 'messagesIn', 'messagesOut',
+  'queuedBytes', 'reconnectAttempts', 'nextRetryAt', 'openedAt', 'lastMessageAt', 'closeCode', 'closeReason', 'lastError',
+] as const satisfies readonly (keyof ConnectionInfo)[];
 
 /** One client connection as `connections` shows it: `conn.info()` (never header values or credentials). */
 export type { ConnectionInfo } from '../connection/types.js';

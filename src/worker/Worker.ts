@@ -41,6 +41,8 @@ export class Worker {
   static stdoutFile = '';
   /** Seconds a stopping worker gets before it is killed (SIGKILL). Default `10`. */
   static stopTimeout = 10;
+  /** Seconds a starting worker gets to become ready before the start fails. Default `30`. */
+  static readyTimeout = 30;
   /** Run the master in the background (`start -d` sets it). Default `false`. */
   static daemonize = false;
   /**

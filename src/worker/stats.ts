@@ -2,7 +2,7 @@
 // and answered on request. Everything here runs once a period or once a request, never per message.
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { AsyncTcpConnection } from '../connection/index.js';
-import { STATS_PUSH_INTERVAL_MS, type ConnectionInfo, type MasterMessage, type WorkerMessage, type WorkerStats } from '../shared/messages.js';
+import { CONNECTION_COLUMNS, STATS_PUSH_INTERVAL_MS, type ConnectionInfo, type MasterMessage, type WorkerMessage, type WorkerStats } from '../shared/messages.js';
 import { Timer } from './Timer.js';
 
 /** Sampling resolution of the event-loop delay histogram (ms); delays are reported beyond it. */
@@ -61,11 +61,23 @@ export function collectConnections(): ConnectionInfo[] {
   const list: ConnectionInfo[] = [];
   for (const conn of AsyncTcpConnection.connections) {
     const info = conn.info();
-    // Defence in depth: the connection layer already masks its displayUrl and never reports headers.
-    info.url = maskUrl(info.url);
+    info.url = maskUrl(info.url); // defence in depth: the connection layer already masks displayUrl
     list.push(info);
   }
   return list;
+}
+
+/** Every connection as one row of values in CONNECTION_COLUMNS order, as JSON text (what `connections` sends). */
+export function collectConnectionRows(): string {
+  const rows: unknown[][] = [];
+  for (const conn of AsyncTcpConnection.connections) {
+    const info = conn.info();
+    info.url = maskUrl(info.url); // defence in depth: the connection layer already masks displayUrl
+    const row = new Array<unknown>(CONNECTION_COLUMNS.length);
+    for (let i = 0; i < CONNECTION_COLUMNS.length; i++) row[i] = info[CONNECTION_COLUMNS[i]!];
+    rows.push(row);
+  }
+  return JSON.stringify(rows);
 }
 
 /** Credentials other than `***`, or a query value other than `***`. */
@@ -97,7 +109,7 @@ export function statsReply(request: Extract<MasterMessage, { wm: 'stats' }>): Wo
     wm: 'stats',
     requestId: request.requestId,
     stats: collectStats(),
-    ...(request.connections ? { connections: collectConnections() } : {}),
+    ...(request.connections ? { connectionRows: collectConnectionRows() } : {}),
   };
 }
 

@@ -3,6 +3,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskUrl } from '../../src/worker/stats.js';
 import { formatBytes, formatDuration, renderTable, wantsColour } from '../../src/master/cli/table.js';
+import { CONNECTION_COLUMNS } from '../../src/shared/messages.js';
+import { connectionRow, expandConnections, isConnectionsTable } from '../../src/master/status/report.js';
+import { lineReader } from '../../src/master/control/protocol.js';
 
 test('maskUrl hides credentials and secret query values, and leaves masked or clean URLs untouched', () => {
   assert.equal(maskUrl('wss://u:pw@h.example/x?token=abc&a=1'), 'wss://***:***@h.example/x?token=***&a=1');
@@ -19,4 +22,28 @@ test('colours only on a TTY and never with NO_COLOR; tables pad columns', () => 
   assert.equal(table, 'name     n\nw1     100\nw22   2200');
   assert.equal(formatBytes(1536), '1.5K');
   assert.equal(formatDuration(3725), '1h02m');
+});
+
+test('the compact connections table expands into the documented ConnectionsReport, field for field', () => {
+  const info = {
+    id: 7, url: 'ws://***@h:1/s?token=***', state: 'open', localAddress: '127.0.0.1:5000', remoteAddress: '127.0.0.1:1',
+    bytesIn: 10, bytesOut: 2, messagesIn: 1, messagesOut: 0, queuedBytes: 0, reconnectAttempts: 0, nextRetryAt: null,
+    openedAt: 1700000000000, lastMessageAt: null, closeCode: null, closeReason: '', lastError: { code: 1, message: 'x' },
+  } as const;
+  assert.deepEqual([...CONNECTION_COLUMNS].sort(), Object.keys(info).sort());
+  const worker = { name: 'feed', id: 0, pid: 42 };
+  const table = JSON.parse(JSON.stringify({ time: 5, columns: CONNECTION_COLUMNS, workers: [{ worker, rows: [connectionRow(info)] }], busy: [] }));
+  assert.ok(isConnectionsTable(table));
+  const report = expandConnections(table);
+  assert.deepEqual(report, { time: 5, connections: [{ worker, ...info }], busy: [] });
+  assert.deepEqual(Object.keys(report.connections[0]!), ['worker', ...CONNECTION_COLUMNS]);
+});
+
+test('lineReader: a line split across chunks (even inside a UTF-8 character) arrives whole, once', () => {
+  const lines: string[] = [];
+  const feed = lineReader((line) => lines.push(line));
+  const bytes = Buffer.from('{"a":"é"}\n\n{"b":1}\n{"c"');
+  for (let i = 0; i < bytes.length; i++) feed(bytes.subarray(i, i + 1)); // byte by byte: splits é
+  feed(Buffer.from(':2}\n'));
+  assert.deepEqual(lines, ['{"a":"é"}', '{"b":1}', '{"c":2}']);
 });

@@ -42,7 +42,7 @@ export function resolveConfig(script: string, definitions: readonly Worker[]): M
     logFile: W.logFile || defaultLogFile(script),
     stdoutFile: W.stdoutFile || '/dev/null',
     stopTimeout: Number.isFinite(W.stopTimeout) && W.stopTimeout >= 0 ? W.stopTimeout : 10,
-    readyTimeout: 30,
+    readyTimeout: Number.isFinite(W.readyTimeout) && W.readyTimeout > 0 ? W.readyTimeout : 30,
   };
 }
 

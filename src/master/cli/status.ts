@@ -22,11 +22,11 @@ const REQUEST_TIMEOUT_MS = 3000;
 export type Answer<T> = { ok: true; value: T } | { ok: false; exit: number };
 
 /** Send `cmd` to the master of `context.script` over its control socket. */
-export async function askMaster<T>(context: CliContext, cmd: string): Promise<Answer<T>> {
+export async function askMaster<T>(context: CliContext, cmd: string, args: Record<string, unknown> = {}): Promise<Answer<T>> {
   const master = await requireMaster(context);
   if (!master) return { ok: false, exit: EXIT.NOT_RUNNING };
   try {
-    return { ok: true, value: await controlRequest<T>(master.pid, cmd, {}, REQUEST_TIMEOUT_MS) };
+    return { ok: true, value: await controlRequest<T>(master.pid, cmd, args, REQUEST_TIMEOUT_MS) };
   } catch (err) {
     process.stderr.write(`workerman-ts[${context.scriptName}] ${cmd} failed: ${(err as Error).message}\n`);
     return { ok: false, exit: EXIT.FAILED };

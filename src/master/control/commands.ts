@@ -4,6 +4,7 @@ import type { ReloadResult } from '../reload.js';
 import type { Runtime } from '../runtime.js';
 import type { MasterInfo } from '../pidfile.js';
 import type { ControlHandler } from './server.js';
+import { RawJson } from './protocol.js';
 
 /** What the handlers can reach in the running master. */
 export interface ControlledMaster {
@@ -29,7 +30,10 @@ export function controlCommands(master: ControlledMaster): Record<string, Contro
   return {
     ping: () => master.info(),
     status: (args) => master.runtime.status(busyAfter(args)),
-    connections: (args) => master.runtime.connections(busyAfter(args)),
+    // `{ format: 'rows' }` (what the CLI asks for): the compact ConnectionsTable, field names once, not per
+    // connection; without it the ConnectionsReport as documented.
+    connections: async (args) =>
+      args.format === 'rows' ? new RawJson(await master.runtime.connectionsTableJson(busyAfter(args))) : master.runtime.connections(busyAfter(args)),
     reload: (args) => master.reload(args.graceful === true),
     stop: (args) => {
       master.stop(args.graceful === true);

@@ -10,16 +10,28 @@ export type ControlReply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string };
 
-/** Split a stream of bytes into lines; calls `onLine` for each complete one. Returns the feeder. */
+/** A handler's result that is JSON text already: the server writes it into the reply as it is. */
+export class RawJson {
+  constructor(readonly json: string) {}
+}
+
+/**
+ * Split a stream of bytes into lines; calls `onLine` for each complete one. Returns the feeder. Only each
+ * new chunk is searched for a newline and a line is decoded once, so a multi-megabyte reply costs linear time
+ * (and a UTF-8 character split across chunks stays whole).
+ */
 export function lineReader(onLine: (line: string) => void): (chunk: Buffer) => void {
-  let pending = '';
+  let pending: Buffer[] = [];
   return (chunk) => {
-    pending += chunk.toString('utf8');
+    let start = 0;
     let newline: number;
-    while ((newline = pending.indexOf('\n')) >= 0) {
-      const line = pending.slice(0, newline);
-      pending = pending.slice(newline + 1);
+    while ((newline = chunk.indexOf(10, start)) >= 0) {
+      pending.push(chunk.subarray(start, newline));
+      const line = (pending.length === 1 ? pending[0]! : Buffer.concat(pending)).toString('utf8');
+      pending = [];
+      start = newline + 1;
       if (line.trim()) onLine(line);
     }
+    if (start < chunk.length) pending.push(chunk.subarray(start));
   };
 }

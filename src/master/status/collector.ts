@@ -1,7 +1,8 @@
 // The master's side of the `stats` IPC verb: keeps the counters every worker pushes, and asks workers
 // for fresh ones (and their connection lists) with a deadline, so a blocked worker makes no one wait.
 import type { Worker as ClusterWorker } from 'node:cluster';
-import type { ConnectionInfo, WorkerMessage, WorkerStats } from '../../shared/messages.js';
+import type { WorkerMessage, WorkerStats } from '../../shared/messages.js';
+import { connectionRow } from './report.js';
 
 export interface Received {
   stats: WorkerStats;
@@ -9,8 +10,11 @@ export interface Received {
   receivedAt: number;
 }
 
-/** A worker's answer to one request, or `busy` if it did not answer before the deadline. */
-export type Answer = { stats: WorkerStats; connections: ConnectionInfo[] } | 'busy';
+/**
+ * A worker's answer to one request, or `busy` if it did not answer before the deadline. `connectionRows` is
+ * the JSON text of its connection rows (CONNECTION_COLUMNS order), `[]` when not asked for.
+ */
+export type Answer = { stats: WorkerStats; connectionRows: string } | 'busy';
 
 type StatsMessage = Extract<WorkerMessage, { wm: 'stats' }>;
 
@@ -54,7 +58,7 @@ export class StatsCollector {
           const requestId = this.nextRequestId++;
           ids.push(requestId);
           this.pending.set(requestId, (message) => {
-            answers.set(pid, { stats: message.stats, connections: message.connections ?? [] });
+            answers.set(pid, { stats: message.stats, connectionRows: rowsOf(message) });
             resolve();
           });
           try {
@@ -72,4 +76,9 @@ export class StatsCollector {
     for (const id of ids) this.pending.delete(id); // a late answer only refreshes `latest`
     return answers;
   }
+}
+
+function rowsOf(message: StatsMessage): string {
+  if (typeof message.connectionRows === 'string') return message.connectionRows;
+  return JSON.stringify((message.connections ?? []).map(connectionRow)); // a worker of an older version
 }

@@ -3,11 +3,12 @@
 // endpoint and Runtime#status() all read through it.
 import type { Worker as ClusterWorker } from 'node:cluster';
 import { loadavg } from 'node:os';
-import type { WorkerMessage } from '../../shared/messages.js';
+import { CONNECTION_COLUMNS, type WorkerMessage } from '../../shared/messages.js';
 import { VERSION } from '../../version.js';
 import type { Slot, Supervisor, WorkerDefinition } from '../supervisor.js';
 import { StatsCollector, type Answer } from './collector.js';
 import {
+  expandConnections,
   totalsOf,
   workerRow,
   type ConnectionsReport,
@@ -99,22 +100,39 @@ export class StatusService {
 
   /** Every connection of every worker that answers before the deadline. */
   async connections(request: StatusRequest = {}): Promise<ConnectionsReport> {
+    const { time, workers, busy } = await this.gatherConnections(request);
+    const rows = workers.map(({ worker, rows }) => ({ worker, rows: JSON.parse(rows) as unknown[][] }));
+    return expandConnections({ time, columns: [...CONNECTION_COLUMNS], workers: rows, busy });
+  }
+
+  /**
+   * The same as a ConnectionsTable in JSON text, for the control socket: each worker's rows are spliced in
+   * as the worker sent them, so the master neither parses nor re-serializes 10,000 connections.
+   */
+  async connectionsTableJson(request: StatusRequest = {}): Promise<string> {
+    const { time, workers, busy } = await this.gatherConnections(request);
+    const parts = workers.map(({ worker, rows }) => `{"worker":${JSON.stringify(worker)},"rows":${rows}}`);
+    return `{"time":${time},"columns":${JSON.stringify(CONNECTION_COLUMNS)},"workers":[${parts.join(',')}],"busy":${JSON.stringify(busy)}}`;
+  }
+
+  private async gatherConnections(request: StatusRequest): Promise<{
+    time: number;
+    workers: { worker: ConnectionStatus['worker']; rows: string }[];
+    busy: ConnectionsReport['busy'];
+  }> {
     const live = this.supervisor.liveProcesses();
     const answers = await this.collector.request(live, true, request.busyAfterMs ?? this.busyAfterMs);
-    const connections: ConnectionStatus[] = [];
+    const workers: { worker: ConnectionStatus['worker']; rows: string }[] = [];
     const busy: ConnectionsReport['busy'] = [];
     for (const worker of live) {
       const pid = worker.process.pid ?? 0;
       const slot = this.slotOf.get(pid);
       const who = { name: slot?.definition.name ?? '?', id: slot?.id ?? -1, pid };
       const answer = answers.get(pid);
-      if (!answer || answer === 'busy') {
-        busy.push(who);
-        continue;
-      }
-      for (const conn of answer.connections) connections.push({ worker: who, ...conn });
+      if (!answer || answer === 'busy') busy.push(who);
+      else workers.push({ worker: who, rows: answer.connectionRows });
     }
-    return { time: Date.now(), connections, busy };
+    return { time: Date.now(), workers, busy };
   }
 
   private build(live: readonly ClusterWorker[], answers: Map<number, Answer> | null): StatusReport {

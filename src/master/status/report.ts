@@ -1,6 +1,6 @@
 // The documents `status --json`, `connections --json`, Runtime#status() and Runtime#connections() return
 // (field by field in docs/status.md), and how one row is made from what the master knows.
-import type { ConnectionInfo, WorkerStats } from '../../shared/messages.js';
+import { CONNECTION_COLUMNS, type ConnectionInfo, type WorkerStats } from '../../shared/messages.js';
 import type { SlotState } from '../supervisor.js';
 import type { Usage } from './usage.js';
 
@@ -95,6 +95,41 @@ export interface ConnectionsReport {
   connections: ConnectionStatus[];
   /** Workers that did not answer before the deadline: their connections are missing above. */
   busy: { name: string; id: number; pid: number }[];
+}
+
+/**
+ * The connections document in compact form, as the master sends it to the CLI (`connections` with
+ * `{ format: 'rows' }`): each worker's connections as rows of values in `columns` order, so a field name
+ * is sent once, not once per connection. expandConnections() turns it into the ConnectionsReport.
+ */
+export interface ConnectionsTable {
+  time: number;
+  columns: string[];
+  workers: { worker: ConnectionStatus['worker']; rows: unknown[][] }[];
+  busy: ConnectionsReport['busy'];
+}
+
+export function isConnectionsTable(value: unknown): value is ConnectionsTable {
+  return typeof value === 'object' && value !== null && Array.isArray((value as ConnectionsTable).columns) && Array.isArray((value as ConnectionsTable).workers);
+}
+
+/** ConnectionsTable -> the documented ConnectionsReport (`worker` first, then the info() fields). */
+export function expandConnections(table: ConnectionsTable): ConnectionsReport {
+  const columns = table.columns;
+  const connections: ConnectionStatus[] = [];
+  for (const { worker, rows } of table.workers) {
+    for (const row of rows) {
+      const conn: Record<string, unknown> = { worker };
+      for (let i = 0; i < columns.length; i++) conn[columns[i]!] = row[i];
+      connections.push(conn as unknown as ConnectionStatus);
+    }
+  }
+  return { time: table.time, connections, busy: table.busy };
+}
+
+/** ConnectionInfo -> one row in CONNECTION_COLUMNS order (for workers that send objects). */
+export function connectionRow(info: ConnectionInfo): unknown[] {
+  return CONNECTION_COLUMNS.map((column) => info[column]);
 }
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
