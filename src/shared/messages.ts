@@ -42,16 +42,10 @@ export type WorkerMessage =
 export const STATS_PUSH_INTERVAL_MS = 1000;
 
 /** Counters a worker reports about itself (pushed every STATS_PUSH_INTERVAL_MS and sent on request). */
-export interface WorkerStats {
+export interface WorkerStats extends ConnectionTotals {
   /** Connections in the registry (any state), and those of them that are open. */
   connections: number;
   connectionsOpen: number;
-  messagesIn: number;
-  messagesOut: number;
-  bytesIn: number;
-  bytesOut: number;
-  reconnects: number;
-  sendFailures: number;
   /** Active Timer.add timers. */
   timers: number;
   /** Epoch ms when messagesIn last grew (seen at the worker's 1 s sampling), or null if never. */
@@ -73,7 +67,7 @@ export const CONNECTION_COLUMNS = [
 
 /** One client connection as `connections` shows it: `conn.info()` (never header values or credentials). */
 export type { ConnectionInfo } from '../connection/types.js';
-import type { ConnectionInfo } from '../connection/types.js';
+import type { ConnectionInfo, ConnectionTotals } from '../connection/types.js';
 
 /** Ours, not the user's own IPC traffic: an object with the `wm` verb field. */
 function hasVerb(value: unknown): boolean {
