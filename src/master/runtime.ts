@@ -2,7 +2,7 @@
 // from code, with promises and events. The CLI is a thin layer on top; nothing here calls process.exit.
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
-import type { Worker } from '../worker/Worker.js';
+import { setPrimaryStopAll, type Worker } from '../worker/Worker.js';
 import { RuntimeStartError } from './errors.js';
 import { fileURLToPath } from 'node:url';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
@@ -62,6 +62,12 @@ export interface RuntimeEvents {
   log: [message: string];
 }
 
+
+/** Runtimes of this process that have not been stopped: Worker.stopAll() outside a worker stops them. */
+const liveRuntimes = new Set<Runtime>();
+setPrimaryStopAll(() => {
+  for (const runtime of liveRuntimes) void runtime.stop();
+});
 
 export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly script: string;
@@ -164,6 +170,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       resetAfterMs: 30_000,
     });
     this.wireEvents(WorkerClass);
+    liveRuntimes.add(this);
+    this.once('stop', () => liveRuntimes.delete(this));
     this.statusService = new StatusService(this.supervisor, { script: options.module ? resolvePath(options.module) : this.script, startedAt: this.startedAt }, {
       busyAfterMs: options.busyAfterMs ?? 300,
     });

@@ -28,6 +28,13 @@ export function setPrimaryEntry(entry: PrimaryEntry): void {
   primaryEntry = entry;
 }
 
+let primaryStopAll: (() => void) | null = null;
+
+/** @internal What Worker.stopAll() does outside a worker: stop every runtime of this process. */
+export function setPrimaryStopAll(stopAll: () => void): void {
+  primaryStopAll = stopAll;
+}
+
 const definitions: Worker[] = [];
 
 if (cluster.isWorker && process.env[ENV_WORKER_INDEX] !== undefined) attachToMaster();
@@ -116,10 +123,11 @@ export class Worker {
 
   /**
    * Stop the whole runtime. Inside a worker this asks the master to stop every process
-   * (Workerman only restarts the calling worker; users asked for this).
+   * (Workerman only restarts the calling worker; users asked for this). In the master or an embedding
+   * host it stops every runtime of the process (never signals or exits the process itself).
    */
   static stopAll(): void {
     if (cluster.isWorker) requestStopAll();
-    else process.kill(process.pid, 'SIGTERM');
+    else primaryStopAll?.();
   }
 }

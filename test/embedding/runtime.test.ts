@@ -142,3 +142,19 @@ console.log('ready ' + rt.pids.join(','));
   assert.match(p.output(), /runtime stopped/);
   await waitGone([Number(ready[1]), Number(ready[2])]);
 });
+
+test('Worker.stopAll() in a host stops its runtimes and never signals the host itself', async () => {
+  const host = app.write(
+    'host-stopall.mjs',
+    `import { Runtime, Worker } from 'workerman-ts';
+const rt = await Runtime.start({ script: './app.mjs' });
+rt.on('stop', () => console.log('runtime stopped'));
+Worker.stopAll();
+`,
+  );
+  const p = run([host], { cwd: app.dir });
+  const { code, signal } = await p.exited(20_000);
+  assert.equal(signal, null);
+  assert.equal(code, 0, p.output());
+  assert.match(p.output(), /runtime stopped/);
+});
