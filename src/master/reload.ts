@@ -24,6 +24,9 @@ export interface ReloadResult {
 
 export async function rollingReload(supervisor: Supervisor, options: ReloadOptions): Promise<ReloadResult> {
   const result: ReloadResult = { replaced: [], notified: [], halted: null };
+  // An old process stops while the roll moves on to the next slot (its replacement is already ready);
+  // the reload is done once every old process has exited.
+  const retirements: Promise<void>[] = [];
   for (const slot of supervisor.slots) {
     if (supervisor.stopping) break;
     const name = `${slot.definition.name}#${slot.id}`;
@@ -46,9 +49,10 @@ export async function rollingReload(supervisor: Supervisor, options: ReloadOptio
     const retiring = slot.process;
     supervisor.adopt(slot, replacement);
     supervisor.markReady(slot);
-    if (retiring) await stopOne(supervisor, retiring, options.graceful, options.stopTimeout * 1000);
+    if (retiring) retirements.push(stopOne(supervisor, retiring, options.graceful, options.stopTimeout * 1000));
     result.replaced.push(name);
   }
+  await Promise.all(retirements);
   return result;
 }
 
