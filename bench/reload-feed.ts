@@ -10,7 +10,7 @@ import type { TickReport } from './proc/feed-host.js';
 const CMD = 'npm run bench:reload-feed';
 const TICK_MS = 10;
 
-export async function runReloadFeed(workers = 4, wanted = Number(process.env.BENCH_FEED_CONNS ?? 1000)): Promise<void> {
+export async function runReloadFeed(workers = 4, wanted = Number(process.env.BENCH_FEED_CONNS ?? 1000), rounds = roundCount()): Promise<void> {
   const { n: total, note } = connectionBudget(wanted * workers * 1.25);
   const conns = Math.floor(total / workers / 1.25);
   if (note) console.log(`note: ${note}`);
@@ -19,11 +19,12 @@ export async function runReloadFeed(workers = 4, wanted = Number(process.env.BEN
   const reloads: number[] = [];
   try {
     const { port } = await feed.call<{ port: number }>({ cmd: 'listen', ws: true, backlog: 4096 });
-    await feed.call({ cmd: 'tick', intervalMs: TICK_MS });
+    // Ticks start once the first generation is up: only the hand-overs are measured.
     await host.call({ cmd: 'start', feedPort: port, conns, workers }, 90_000);
-    for (let r = 0; r < roundCount(); r++) {
+    await feed.call({ cmd: 'tick', intervalMs: TICK_MS });
+    for (let r = 0; r < rounds; r++) {
       await new Promise((res) => setTimeout(res, 300));
-      const res = await host.call<{ ms: number; replaced: number; halted: string | null }>({ cmd: 'reload' }, 120_000);
+      const res = await host.call<{ ms: number; replaced: number; halted: string | null }>({ cmd: 'reload' }, 300_000);
       if (res.halted) throw new Error(`reload halted: ${res.halted}`);
       reloads.push(res.ms);
     }

@@ -122,12 +122,19 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.once('stop', uninstall);
   }
 
-  /** @internal The CLI, which already ran the script as the master, passes the definitions it collected. */
-  static async startWithDefinitions(definitions: readonly Worker[], options: RuntimeOptions): Promise<Runtime> {
-    const runtime = new Runtime(definitions, options);
-    await runtime.openEndpoints();
-    await runtime.startWorkers();
-    return runtime;
+  /**
+   * @internal The CLI, which already ran the script as the master, passes the definitions it collected.
+   * It gets the object before the workers start, so a stop signal during start can stop them: then
+   * `launch()` rejects with "stopped while starting".
+   */
+  static create(definitions: readonly Worker[], options: RuntimeOptions): Runtime {
+    return new Runtime(definitions, options);
+  }
+
+  /** @internal Open the endpoints and start every worker (see `create`). */
+  async launch(): Promise<void> {
+    await this.openEndpoints();
+    await this.startWorkers();
   }
 
   private constructor(
@@ -224,23 +231,28 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         this.readyTimeout * 1000,
       );
       const check = () => {
-        if (s.slots.every((slot) => slot.state === 'ready')) finish();
+        if (this.stopping) fail(new RuntimeStartError('stopped while starting'));
+        else if (s.slots.every((slot) => slot.state === 'ready')) finish();
       };
       const onFailed = (slot: Slot, reason: string) => fail(new RuntimeStartError(`worker ${label(slot)} ${reason}`, label(slot)));
+      const onStop = () => fail(new RuntimeStartError('stopped while starting'));
       const finish = () => {
         clearTimeout(timer);
         s.off('workerReady', check);
         s.off('slotFailed', onFailed);
+        this.off('stop', onStop);
         resolve();
       };
       const fail = (error: Error) => {
         clearTimeout(timer);
         s.off('workerReady', check);
         s.off('slotFailed', onFailed);
+        this.off('stop', onStop);
         void this.stop().finally(() => reject(error));
       };
       s.on('workerReady', check);
       s.on('slotFailed', onFailed);
+      this.once('stop', onStop);
       s.startAll();
     });
   }
@@ -253,6 +265,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Pids of every live worker process. */
   get pids(): number[] {
     return this.supervisor.liveProcesses().map((w) => w.process.pid ?? 0);
+  }
+
+  /** True once stop() was called (by the host, a signal, or Worker.stopAll() in a worker). */
+  get stopRequested(): boolean {
+    return this.stopping !== null;
   }
 
   /** True while a rolling reload runs (a new reload() then waits for it). */

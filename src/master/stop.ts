@@ -29,7 +29,10 @@ export function stopOne(supervisor: Supervisor, worker: ClusterWorker, graceful:
       for (const t of timers) clearTimeout(t);
       resolve();
     });
-    supervisor.send(worker, { wm: 'stop', graceful, timeoutMs: Math.floor(timeoutMs * 0.7) });
+    const message = { wm: 'stop', graceful, timeoutMs: Math.floor(timeoutMs * 0.7) } as const;
+    supervisor.send(worker, message);
+    // A worker still booting may not have heard it: say it again when it first speaks (stop is idempotent).
+    worker.once('message', () => supervisor.send(worker, message));
     timers.push(setTimeout(() => signal(worker, 'SIGTERM'), Math.floor(timeoutMs * 0.8)));
     timers.push(setTimeout(() => signal(worker, 'SIGKILL'), timeoutMs));
   });

@@ -113,6 +113,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.emit('message', slot, message, worker);
     });
     worker.on('exit', (code, signal) => this.onExit(slot, worker, pid, code, signal));
+    // A message to a worker that is dying fails with EPIPE; its exit is handled above, so the error is not news.
+    worker.on('error', () => {});
     this.emit('workerStart', slot, pid);
     return worker;
   }

@@ -58,10 +58,17 @@ export interface WorkerStats {
 export type { ConnectionInfo } from '../connection/types.js';
 import type { ConnectionInfo } from '../connection/types.js';
 
-export function isWorkerMessage(value: unknown): value is WorkerMessage {
+/** Ours, not the user's own IPC traffic: an object with the `wm` verb field. */
+function hasVerb(value: unknown): boolean {
   return typeof value === 'object' && value !== null && typeof (value as { wm?: unknown }).wm === 'string';
 }
 
+/** In the master: is this message from a worker ours? */
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  return hasVerb(value);
+}
+
+/** In a worker: is this message from the master ours? */
 export function isMasterMessage(value: unknown): value is MasterMessage {
-  return isWorkerMessage(value);
+  return hasVerb(value);
 }

@@ -2,7 +2,7 @@
 // the switch that makes this process a master (cluster primary) or one worker (cluster worker).
 import cluster from 'node:cluster';
 import { ENV_WORKER_ID, ENV_WORKER_INDEX } from '../shared/messages.js';
-import { runWorkerProcess, requestStopAll } from './worker-process.js';
+import { attachToMaster, runWorkerProcess, requestStopAll } from './worker-process.js';
 
 /** Options accepted by `new Worker(options)`; every one is also a settable property. */
 export interface WorkerOptions {
@@ -46,6 +46,8 @@ export async function withoutRunAll<T>(load: () => Promise<T>): Promise<T> {
     runAllSuppressed--;
   }
 }
+
+if (cluster.isWorker && process.env[ENV_WORKER_INDEX] !== undefined) attachToMaster();
 
 export class Worker {
   /** Path of the pid file. Default: `<start script dir>/workerman.<script name>.pid`. */

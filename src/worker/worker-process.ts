@@ -1,7 +1,7 @@
 // Inside a cluster worker: run one Worker definition, answer the master, stop cleanly.
 // Mirrors Node's lib/internal/cluster/child.js: one message handler, one small function per verb.
 import { AsyncTcpConnection } from '../connection/index.js';
-import { EXIT_CODES, isWorkerMessage, type MasterMessage, type WorkerMessage } from '../shared/messages.js';
+import { EXIT_CODES, isMasterMessage, type WorkerMessage } from '../shared/messages.js';
 import { Timer } from './Timer.js';
 import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
@@ -17,9 +17,28 @@ function send(message: WorkerMessage): void {
   if (process.connected) process.send?.(message);
 }
 
+/** Send, then exit once the message is handed to the channel (a bare exit could drop it). */
+function sendAndExit(message: WorkerMessage, code: number): void {
+  if (!process.connected || !process.send) process.exit(code);
+  process.send(message, () => process.exit(code));
+  setTimeout(() => process.exit(code), 1000).unref();
+}
+
 function logError(what: string, err: unknown): void {
   const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
   console.error(`[workerman-ts] ${label()}: ${what}: ${detail}`);
+}
+
+/**
+ * Called as soon as the package loads in a worker process, before its definition runs, so that
+ * a Ctrl-C or a stop message while the script still loads is not lost:
+ * - Ctrl-C, Ctrl-\ and a terminal hangup reach the whole process group; the master orchestrates the
+ *   stop (docs/signals.md), so workers ignore SIGINT, SIGQUIT and SIGHUP;
+ * - the master's messages are heard from now on (a stop before onWorkerStart just exits).
+ */
+export function attachToMaster(): void {
+  for (const signal of ['SIGINT', 'SIGQUIT', 'SIGHUP'] as const) process.on(signal, () => {});
+  process.on('message', onMessage);
 }
 
 /** Start `definition` as this process's worker with the stable slot `id`. */
@@ -37,32 +56,29 @@ export function runWorkerProcess(definition: Worker, id: number): void {
     logError('unhandled promise rejection', reason);
     process.exit(EXIT_CODES.UNCAUGHT);
   });
-  // Ctrl-C, Ctrl-\ and a terminal hangup reach the whole process group; the master orchestrates the stop
-  // (docs/signals.md), so workers ignore SIGINT, SIGQUIT and SIGHUP.
-  for (const signal of ['SIGINT', 'SIGQUIT', 'SIGHUP'] as const) process.on(signal, () => {});
   // SIGTERM from the master's stop ladder (or an outside `kill`) means: stop now, quickly. During a stop
   // (onWorkerStop still running) it cuts the wait short: close the connections and exit.
   process.on('SIGTERM', () => void (stopping ? closeAndExit(500) : stop(false, 1000)));
-  process.on('message', onMessage);
   startStatsReporting(send);
 
   void start(definition);
 }
 
 async function start(definition: Worker): Promise<void> {
+  if (stopping) return; // the master asked us to stop while the script was still loading
   try {
     await definition.onWorkerStart?.(definition);
   } catch (err) {
     logError('onWorkerStart failed', err);
-    send({ wm: 'startFailed', error: err instanceof Error ? err.message : String(err) });
-    process.exit(EXIT_CODES.START_FAILED);
+    sendAndExit({ wm: 'startFailed', error: err instanceof Error ? err.message : String(err) }, EXIT_CODES.START_FAILED);
+    return;
   }
   send({ wm: 'ready' });
 }
 
 function onMessage(message: unknown): void {
-  if (!isWorkerMessage(message)) return;
-  const msg = message as unknown as MasterMessage;
+  if (!isMasterMessage(message)) return;
+  const msg = message;
   switch (msg.wm) {
     case 'stop':
       void stop(msg.graceful, msg.timeoutMs);

@@ -59,7 +59,7 @@ test('Worker.stopAll() inside a worker stops every process; the master exits 0 a
   const master = run([script, 'start'], { cwd: app.dir, env: { STOP_ALL: '1' } });
   const { code } = await master.exited(20_000);
   assert.equal(code, 0, master.output());
-  assert.match(master.output(), /onWorkerStop feed#1/);
+  assert.match(master.output(), /onWorkerStop feed#0/); // the caller; feed#1 may not have started yet
   assert.match(master.output(), /master pid \d+ stopped/);
   assert.equal(existsSync(pidFile), false);
 });

@@ -86,7 +86,7 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
   const uninstallSignals = installSignals(
     {
       // Also a stop that Worker.stopAll() started inside a worker.
-      isStopping: () => stopRequest !== null || runtime?.supervisorRef.stopping === true,
+      isStopping: () => stopRequest !== null || runtime?.stopRequested === true,
       stop,
       kill: () => runtime?.kill(),
       reload: (graceful) => void reload(graceful).catch((err: Error) => log(err.message)),
@@ -102,28 +102,37 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
   };
 
   log(`master pid ${process.pid} starting ${context.scriptName} (${mode.daemon ? 'daemon' : 'foreground'})`);
+  runtime = Runtime.create(context.definitions, {
+    script,
+    logger: log,
+    stopTimeout: config.stopTimeout,
+    readyTimeout: config.readyTimeout,
+  });
+  const stopped = new Promise<void>((resolve) => runtime!.once('stop', resolve));
   try {
-    runtime = await Runtime.startWithDefinitions(context.definitions, {
-      script,
-      logger: log,
-      stopTimeout: config.stopTimeout,
-      readyTimeout: config.readyTimeout,
-    });
+    // A stop signal that arrived before this point stops the workers as they come up.
+    if (stopRequest) void runtime.stop(stopRequest);
+    await runtime.launch();
   } catch (err) {
+    if (runtime.stopRequested) {
+      // Ctrl+C, a stop signal or Worker.stopAll() while the workers were starting: a clean stop, not a failed start.
+      await stopped;
+      await cleanUp();
+      log(`master pid ${process.pid} stopped while starting`);
+      logFile.close();
+      if (mode.daemon) await reportFailed('stopped while starting');
+      return EXIT.OK;
+    }
     const message = `start failed: ${(err as Error).message}`;
     log(message);
     await cleanUp();
     logFile.close();
     return failStart(context, mode, message.replace(/^start failed: /, ''));
   }
-  const stopped = new Promise<void>((resolve) => runtime!.once('stop', resolve));
   const ready = runtime.pids.length;
   log(`${ready} worker${ready === 1 ? '' : 's'} ready`);
   if (mode.daemon) await reportReady(ready);
   else process.stdout.write('Press Ctrl+C to stop. Start success.\n');
-  // A stop signal that arrived while the workers were starting.
-  if (stopRequest) void runtime.stop(stopRequest);
-
   await stopped;
   await cleanUp();
   log(`master pid ${process.pid} stopped`);
