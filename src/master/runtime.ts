@@ -70,6 +70,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly stopTimeout: number;
   private readonly readyTimeout: number;
   private stopping: Promise<void> | null = null;
+  private stoppedAfterFailedStart = false;
   private reloading: Promise<ReloadResult> | null = null;
   private readonly statusService: StatusService;
   private readonly endpoints: Endpoints;
@@ -244,6 +245,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         resolve();
       };
       const fail = (error: Error) => {
+        // Our own stop after a failed start is not a stop someone asked for (see stopRequested).
+        if (!this.stopping) this.stoppedAfterFailedStart = true;
         clearTimeout(timer);
         s.off('workerReady', check);
         s.off('slotFailed', onFailed);
@@ -267,9 +270,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.supervisor.liveProcesses().map((w) => w.process.pid ?? 0);
   }
 
-  /** True once stop() was called (by the host, a signal, or Worker.stopAll() in a worker). */
+  /**
+   * True once stop() was called (by the host, a signal, or Worker.stopAll() in a worker); not for the stop
+   * the runtime makes itself when its start failed (the CLI must then exit 1 with the reason, not 0).
+   */
   get stopRequested(): boolean {
-    return this.stopping !== null;
+    return this.stopping !== null && !this.stoppedAfterFailedStart;
   }
 
   /** True while a rolling reload runs (a new reload() then waits for it). */

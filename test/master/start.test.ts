@@ -69,6 +69,11 @@ Worker.runAll();
   assert.equal(code, 1);
   assert.match(p.output(), /worker broken#0 \(pid \d+\): onWorkerStart failed: Error: no config file/);
   assert.match(p.output(), /start failed: worker broken#0 failed to start \d+ times in a row/);
+  // The daemon too: exit 1 with the reason (the runtime's own stop after the failure is not a user's stop).
+  const d = run([bad, 'start', '-d'], { cwd: app.dir });
+  assert.equal((await d.exited(30_000)).code, 1, d.output());
+  assert.match(d.output(), /start failed: worker broken#0 failed to start \d+ times in a row: no config file/);
+  assert.doesNotMatch(d.output(), /stopped while starting/);
 });
 
 test('new Worker("ws://...") explains that ws:// is a client protocol', async () => {
