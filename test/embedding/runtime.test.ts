@@ -180,3 +180,29 @@ console.log('done');
   assert.match(p.output(), /done\n/);
   assert.doesNotMatch(p.output(), /TOP STARTED|Usage:|start in FOREGROUND|STARTED/);
 });
+
+test('bad option types reject at once with a TypeError that names the option', async () => {
+  const host = app.write(
+    'host-options.mjs',
+    `import { Runtime } from 'workerman-ts';
+const cases = [{ script: 123 }, { script: './app.mjs', readyTimeout: 'x' }, { script: './app.mjs', stopTimeout: -1 },
+  { script: './app.mjs', busyAfterMs: NaN }, { module: './app.mjs', export: 5 }];
+for (const options of cases) {
+  const t0 = Date.now();
+  try { const rt = await Runtime.start(options); console.log('STARTED'); await rt.stop(); }
+  catch (err) { console.log(err.name + ' ' + err.message + ' in ' + (Date.now() - t0) + ' ms'); }
+}
+`,
+  );
+  const p = run([host], { cwd: app.dir });
+  const { code } = await p.exited(20_000);
+  assert.equal(code, 0, p.output());
+  const out = p.output();
+  assert.match(out, /TypeError Runtime\.start: script must be a string, got number/);
+  assert.match(out, /TypeError Runtime\.start: readyTimeout must be a number of seconds > 0, got "x"/);
+  assert.match(out, /TypeError Runtime\.start: stopTimeout must be a number of seconds >= 0, got -1/);
+  assert.match(out, /TypeError Runtime\.start: busyAfterMs must be a number of milliseconds > 0, got NaN/);
+  assert.match(out, /TypeError Runtime\.start: export must be a string, got number/);
+  assert.doesNotMatch(out, /STARTED/);
+  for (const [, ms] of out.matchAll(/ in (\d+) ms/g)) assert.ok(Number(ms) < 1000, out);
+});
