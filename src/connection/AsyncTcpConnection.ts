@@ -170,6 +170,8 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
    * bytes; the connection is then left as it was.
    */
   close(code = 1000, reason = ''): void {
+    const { scheme } = this.target;
+    if (scheme === 'ws' || scheme === 'wss') checkCloseFrame(code, reason);
     const st = this.state;
     if (st === 'closing' && this.userClosed) return;
     if (st === 'open') (this.link as Link).close(code, reason);
@@ -446,3 +448,17 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   }
 }
 
+/**
+ * The close codes a websocket endpoint may send (RFC 6455 7.4: 1000-1003, 1007-1014, 3000-4999) and a reason
+ * of at most 123 bytes; checked before anything changes, with a sentence instead of `ws`'s terse message.
+ */
+function checkCloseFrame(code: unknown, reason: unknown): void {
+  const allowed = typeof code === 'number' && Number.isInteger(code) &&
+    ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999));
+  if (!allowed) {
+    throw new TypeError(`AsyncTcpConnection: close(${typeof code === 'string' ? JSON.stringify(code) : String(code)}): websocket does not allow sending this close code (use 1000-1003, 1007-1014 or 3000-4999)`);
+  }
+  if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) {
+    throw new TypeError(`AsyncTcpConnection: close(${code}, reason): the reason must be a string of at most 123 bytes`);
+  }
+}
