@@ -55,6 +55,18 @@ test('a pid file with a dead pid is reported as stale and removed', async () => 
   assert.equal(existsSync(pidFile), false);
 });
 
+test('the control socket a SIGKILLed master left behind is removed with its stale pid file', async () => {
+  const { controlSocketPath, ensureControlDirectory } = await import('../../src/master/control/socket-path.js');
+  const pid = deadPid();
+  ensureControlDirectory();
+  writeFileSync(controlSocketPath(pid), ''); // what a master killed with SIGKILL leaves
+  writeFileSync(pidFile, `${pid}\n`);
+  const { code, output } = await cli(script, ['status']);
+  assert.equal(code, 3, output);
+  assert.equal(existsSync(controlSocketPath(pid)), false);
+  assert.equal(existsSync(pidFile), false);
+});
+
 test('start -d: started after the workers are ready; already running; status; stop waits for everything', async () => {
   writeFileSync(pidFile, `${deadPid()}\n`); // a stale pid file is replaced, never trusted
   const start = await cli(script, ['start', '-d']);
