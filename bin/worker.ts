@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 const USAGE = `Usage: worker <start|stop|restart|reload|status|connections> <script> [options]
-Run "worker --help <script>" or "node <script> --help" for the options.
+Run "worker --help" for the commands and options.
 `;
 
 const args = process.argv.slice(2);
@@ -16,6 +16,11 @@ if (scriptIndex < 0) {
   if (args.includes('--version') || args.includes('-v')) {
     const { VERSION } = await import('../src/version.js');
     process.stdout.write(`workerman-ts ${VERSION}\n`);
+    process.exit(0);
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    const { usage } = await import('../src/master/cli/index.js');
+    process.stdout.write(usage('<script>'));
     process.exit(0);
   }
   process.stderr.write(`worker: no start script given.\n${USAGE}`);

@@ -11,7 +11,7 @@ import { parseProxy, proxyFromEnv } from './transport/proxy.js';
 import { checkHeaders, parseTarget, type Target } from './url.js';
 import type { ConnectionInfo, ConnectionOptions, ConnectionState, ConnectionTotals } from './types.js';
 import { Liveness } from './liveness.js';
-import { ConnectionSettings } from './settings.js';
+import { checkOptionKeys, checkSettings, ConnectionSettings } from './settings.js';
 import { byteSize, closeAll, coarseClock, countClosed, Counters, live as registry, rethrowLater, startClock, totals, type Tracked } from './registry.js';
 
 let nextId = 1;
@@ -94,7 +94,9 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
       ping: () => { if (this.state === 'open') this.link?.ping(); },
       expire: (f) => this.expire(f),
     }, this.target.where);
+    checkOptionKeys(options);
     Object.assign(this, options);
+    checkSettings(this);
   }
 
   /** Wire bytes received over the life of this object (all attempts). */
@@ -109,6 +111,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   connect(): void {
     if (this.state !== 'initial' && this.state !== 'closed' && this.state !== 'reconnecting') return;
     checkHeaders(this.headers);
+    checkSettings(this);
     const { scheme } = this.target;
     const isWs = scheme === 'ws' || scheme === 'wss';
     const cfg: LinkConfig = {
@@ -167,6 +170,8 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
    * bytes; the connection is then left as it was.
    */
   close(code = 1000, reason = ''): void {
+    const { scheme } = this.target;
+    if (scheme === 'ws' || scheme === 'wss') checkCloseFrame(code, reason);
     const st = this.state;
     if (st === 'closing' && this.userClosed) return;
     if (st === 'open') (this.link as Link).close(code, reason);
@@ -195,6 +200,10 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
    * connection (close 1000, `onClose` fires) first. Callbacks are kept.
    */
   reConnect(delaySeconds = 0): void {
+    if (typeof delaySeconds !== 'number' || !(delaySeconds >= 0) || delaySeconds === Infinity) {
+      const shown = typeof delaySeconds === 'string' ? JSON.stringify(delaySeconds) : String(delaySeconds);
+      throw new TypeError(`AsyncTcpConnection: reConnect(delaySeconds) needs a number of seconds >= 0, got ${shown}`);
+    }
     if (this.inFinalOnClose) return;
     const replacing = this.reconnectTimer !== null;
     this.clearReconnect();
@@ -309,7 +318,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     this.closeReason = reason;
     const wasOpenFor = this.openedAt === null ? 0 : (Date.now() - this.openedAt) / 1000;
     this.openedAt = null;
-    const policy = this.reconnect === null ? null : resolvePolicy(this.reconnect);
+    const policy = this.reconnect === null || this.reconnect === undefined || this.reconnect === false ? null : resolvePolicy(this.reconnect);
     if (wasOpenFor >= (policy?.resetAfter ?? 30)) this.reconnectAttempts = 0;
     // Decide before onClose, so that onClose sees state 'reconnecting', nextRetryAt and reconnectAttempts.
     let delay = this.reconnectAfterClose;
@@ -439,3 +448,17 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   }
 }
 
+/**
+ * The close codes a websocket endpoint may send (RFC 6455 7.4: 1000-1003, 1007-1014, 3000-4999) and a reason
+ * of at most 123 bytes; checked before anything changes, with a sentence instead of `ws`'s terse message.
+ */
+function checkCloseFrame(code: unknown, reason: unknown): void {
+  const allowed = typeof code === 'number' && Number.isInteger(code) &&
+    ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999));
+  if (!allowed) {
+    throw new TypeError(`AsyncTcpConnection: close(${typeof code === 'string' ? JSON.stringify(code) : String(code)}): websocket does not allow sending this close code (use 1000-1003, 1007-1014 or 3000-4999)`);
+  }
+  if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) {
+    throw new TypeError(`AsyncTcpConnection: close(${code}, reason): the reason must be a string of at most 123 bytes`);
+  }
+}

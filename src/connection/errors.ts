@@ -75,8 +75,21 @@ export function isTlsError(err: NodeJS.ErrnoException): boolean {
 
 /** Classifies a socket error seen before the connection was established. */
 export function connectFault(err: NodeJS.ErrnoException, where: string): ConnectionFault {
-  if (isTlsError(err)) return fault(ConnectionError.TLS_FAIL, where, `${err.message}${err.code ? ` (${err.code})` : ''}`);
+  if (isTlsError(err)) return fault(ConnectionError.TLS_FAIL, where, `${tlsDetail(err.message)}${err.code ? ` (${err.code})` : ''}`);
   const c = err.code ?? '';
   const words = OS_WORDS[c];
   return fault(ConnectionError.CONNECT_FAIL, where, words ? `${words} (${c})` : err.message);
+}
+
+/**
+ * OpenSSL's raw text (`write EPROTO 80...:error:0A00010B:SSL routines:ssl3_get_record:wrong version
+ * number:../deps/openssl/...`, several lines) reduced to its reason, with a hint for the usual cause.
+ */
+export function tlsDetail(message: string): string {
+  const reason = /SSL routines:[^:]*:([^:\n]+)/.exec(message)?.[1]?.trim();
+  if (!reason) return message;
+  if (reason === 'wrong version number' || reason === 'packet length too long' || reason === 'http request') {
+    return `${reason}: the server did not answer with TLS (a plain ws:// or tcp:// port?)`;
+  }
+  return reason;
 }

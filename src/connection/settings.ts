@@ -33,8 +33,8 @@ export class ConnectionSettings<M> extends EventEmitter {
   idleTimeout = 0;
   /** A graceful close waits at most N seconds for the peer. Default 2. */
   closeTimeout = 2;
-  /** Automatic reconnect policy; `true` = defaults; null = off (default, as in Workerman). */
-  reconnect: ReconnectPolicy | true | null = null;
+  /** Automatic reconnect policy; `true` = defaults; `null` or `false` = off (default, as in Workerman). */
+  reconnect: ReconnectPolicy | boolean | null = null;
   /** TLS options for wss/tls/ssl (`ca`, `cert`, `key`, `rejectUnauthorized`, `servername`, ...). */
   tls: TlsOptions = {};
   /** HTTP CONNECT proxy URL; `false` = never; unset = HTTPS_PROXY/HTTP_PROXY/NO_PROXY for ws/wss. */
@@ -64,5 +64,95 @@ export class ConnectionSettings<M> extends EventEmitter {
   set headers(h: Record<string, string>) {
     checkHeaders(h);
     this._headers = h;
+  }
+}
+
+/** Options in seconds (fractions allowed, >= 0) and in bytes (whole numbers > 0). */
+const SECONDS = ['websocketPingInterval', 'connectTimeout', 'handshakeTimeout', 'pongTimeout', 'idleTimeout', 'closeTimeout'] as const;
+const BYTES = ['maxSendBufferSize', 'maxPackageSize'] as const;
+const CALLBACKS = ['onConnect', 'onWebSocketConnect', 'onMessage', 'onClose', 'onError', 'onBufferFull', 'onBufferDrain'] as const;
+/** Every key `new AsyncTcpConnection(url, options)` accepts (each is also a settable property). */
+export const OPTION_KEYS: readonly string[] = [
+  ...SECONDS, ...BYTES, 'websocketType', 'headers', 'reconnect', 'tls', 'proxy', 'transport', ...CALLBACKS,
+];
+const POLICY_KEYS = ['initialDelay', 'maxDelay', 'factor', 'jitter', 'maxAttempts', 'resetAfter'];
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+}
+
+/**
+ * The options object of the constructor: an object whose keys are options (a typo such as `pingInterval`
+ * would otherwise be ignored without a word, and `Object.assign` would let it overwrite internal state).
+ * @throws TypeError naming the key.
+ */
+export function checkOptionKeys(options: unknown): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new TypeError(`AsyncTcpConnection: options must be an object, got ${show(options)}`);
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) {
+      throw new TypeError(`AsyncTcpConnection: unknown option "${key}" (options: ${OPTION_KEYS.join(', ')})`);
+    }
+  }
+}
+
+/**
+ * Option values, checked by the constructor and again by `connect()` (they are settable properties).
+ * @throws TypeError naming the option and the value; nothing is changed.
+ */
+export function checkSettings(s: ConnectionSettings<unknown>): void {
+  for (const key of SECONDS) {
+    const v: unknown = s[key];
+    if (typeof v !== 'number' || !(v >= 0) || v === Infinity) {
+      throw new TypeError(`AsyncTcpConnection: ${key} must be a number of seconds >= 0, got ${show(v)}`);
+    }
+  }
+  for (const key of BYTES) {
+    const v: unknown = s[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+      throw new TypeError(`AsyncTcpConnection: ${key} must be a whole number of bytes > 0, got ${show(v)}`);
+    }
+  }
+  if (s.websocketType !== Ws.BINARY_TYPE_BLOB && s.websocketType !== Ws.BINARY_TYPE_ARRAYBUFFER) {
+    throw new TypeError(`AsyncTcpConnection: websocketType must be Ws.BINARY_TYPE_BLOB or Ws.BINARY_TYPE_ARRAYBUFFER, got ${show(s.websocketType)}`);
+  }
+  if (s.transport !== 'tcp' && s.transport !== 'tls') {
+    throw new TypeError(`AsyncTcpConnection: transport must be 'tcp' or 'tls', got ${show(s.transport)}`);
+  }
+  for (const key of CALLBACKS) {
+    const v: unknown = s[key];
+    if (v !== null && v !== undefined && typeof v !== 'function') {
+      throw new TypeError(`AsyncTcpConnection: ${key} must be a function or null, got ${show(v)}`);
+    }
+  }
+  checkPolicy(s.reconnect);
+}
+
+function checkPolicy(policy: unknown): void {
+  if (policy === null || policy === undefined || policy === true || policy === false) return;
+  if (typeof policy !== 'object' || Array.isArray(policy)) {
+    throw new TypeError(`AsyncTcpConnection: reconnect must be true, null or a policy object, got ${show(policy)}`);
+  }
+  const p = policy as Record<string, unknown>;
+  for (const key of Object.keys(p)) {
+    if (!POLICY_KEYS.includes(key)) {
+      throw new TypeError(`AsyncTcpConnection: unknown reconnect option "${key}" (options: ${POLICY_KEYS.join(', ')})`);
+    }
+  }
+  for (const key of ['initialDelay', 'maxDelay', 'resetAfter'] as const) {
+    const v = p[key];
+    if (v !== undefined && (typeof v !== 'number' || !(v >= 0) || v === Infinity)) {
+      throw new TypeError(`AsyncTcpConnection: reconnect.${key} must be a number of seconds >= 0, got ${show(v)}`);
+    }
+  }
+  if (p.factor !== undefined && (typeof p.factor !== 'number' || !(p.factor >= 1) || p.factor === Infinity)) {
+    throw new TypeError(`AsyncTcpConnection: reconnect.factor must be a number >= 1, got ${show(p.factor)}`);
+  }
+  if (p.maxAttempts !== undefined && (typeof p.maxAttempts !== 'number' || !(p.maxAttempts >= 0) || (!Number.isInteger(p.maxAttempts) && p.maxAttempts !== Infinity))) {
+    throw new TypeError(`AsyncTcpConnection: reconnect.maxAttempts must be a whole number >= 0 or Infinity, got ${show(p.maxAttempts)}`);
+  }
+  if (p.jitter !== undefined && p.jitter !== 'full' && p.jitter !== 'none') {
+    throw new TypeError(`AsyncTcpConnection: reconnect.jitter must be 'full' or 'none', got ${show(p.jitter)}`);
   }
 }

@@ -29,7 +29,7 @@ export interface ConnectionOptions<C, M = string | Buffer> {
   /** Seconds a graceful close waits for the peer before dropping the socket. Default 2. */
   closeTimeout?: number;
   /** Automatic reconnect after an unrequested close; `true` = defaults. Default null (off, as in Workerman). */
-  reconnect?: ReconnectPolicy | true | null;
+  reconnect?: ReconnectPolicy | boolean | null;
   /** TLS options for wss/tls/ssl. Verification is on unless `rejectUnauthorized: false`. */
   tls?: TlsOptions;
   /** HTTP CONNECT proxy URL, `false` for never; default: HTTPS_PROXY/HTTP_PROXY/NO_PROXY for ws/wss. */

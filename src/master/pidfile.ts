@@ -4,6 +4,7 @@
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { controlRequest, ControlError } from './control/client.js';
+import { controlSocketPath } from './control/socket-path.js';
 import type { SlotSnapshot } from './runtime.js';
 
 /** What the master answers to `ping` on its control socket. */
@@ -103,7 +104,15 @@ export async function findMaster(pidFile: string, timeoutMs = 3000): Promise<Mas
   if (pid === null) return { state: 'stopped' };
   if (Number.isNaN(pid) || pid <= 0) return { state: 'stale', pid: null, reason: 'it does not hold a pid' };
   if (pid === process.pid) return { state: 'stale', pid, reason: `pid ${pid} is this process` };
-  if (!isRunning(pid)) return { state: 'stale', pid, reason: `pid ${pid} is not running` };
+  if (!isRunning(pid)) {
+    // A master killed with SIGKILL leaves its control socket too; nobody can listen on a dead pid's path.
+    try {
+      unlinkSync(controlSocketPath(pid));
+    } catch {
+      // none left
+    }
+    return { state: 'stale', pid, reason: `pid ${pid} is not running` };
+  }
   try {
     const info = await controlRequest<MasterInfo>(pid, 'ping', {}, timeoutMs);
     if (info.pid === pid) return { state: 'running', pid, info };

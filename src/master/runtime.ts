@@ -76,6 +76,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly stopTimeout: number;
   private readonly readyTimeout: number;
   private stopping: Promise<void> | null = null;
+  private stoppedAfterFailedStart = false;
   private reloading: Promise<ReloadResult> | null = null;
   private readonly statusService: StatusService;
   private readonly endpoints: Endpoints;
@@ -89,6 +90,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     if (typeof options !== 'object' || options === null || (!options.script === !options.module)) {
       throw new TypeError('Runtime.start: give exactly one of { script } or { module, export }');
     }
+    checkOptions(options);
     let definitions: Worker[];
     let launch: RuntimeOptions & { env?: Record<string, string> };
     if (options.script) {
@@ -153,11 +155,18 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.stopTimeout = options.stopTimeout ?? WorkerClass?.stopTimeout ?? 10;
     this.readyTimeout = options.readyTimeout ?? 30;
     if (options.logger) this.on('log', options.logger);
-    if (definitions.length === 0) throw new RuntimeStartError(`${this.script} defines no Worker`);
+    if (definitions.length === 0) {
+      throw new RuntimeStartError(`${this.script} defines no Worker: create one with new Worker() before Worker.runAll()`);
+    }
+    for (const w of definitions) {
+      if (!Number.isInteger(w.count) || w.count < 1) {
+        throw new RuntimeStartError(`Worker "${String(w.name)}": count must be a whole number >= 1, got ${show(w.count)}`);
+      }
+    }
     const defs: WorkerDefinition[] = definitions.map((w, index) => ({
       index,
       name: w.name,
-      count: Math.max(1, Math.floor(w.count)),
+      count: w.count,
       reloadable: w.reloadable,
     }));
     this.supervisor = new Supervisor(defs, {
@@ -257,6 +266,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         resolve();
       };
       const fail = (error: Error) => {
+        // Our own stop after a failed start is not a stop someone asked for (see stopRequested).
+        if (!this.stopping) this.stoppedAfterFailedStart = true;
         clearTimeout(timer);
         s.off('workerReady', check);
         s.off('slotFailed', onFailed);
@@ -280,9 +291,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.supervisor.liveProcesses().map((w) => w.process.pid ?? 0);
   }
 
-  /** True once stop() was called (by the host, a signal, or Worker.stopAll() in a worker). */
+  /**
+   * True once stop() was called (by the host, a signal, or Worker.stopAll() in a worker); not for the stop
+   * the runtime makes itself when its start failed (the CLI must then exit 1 with the reason, not 0).
+   */
   get stopRequested(): boolean {
-    return this.stopping !== null;
+    return this.stopping !== null && !this.stoppedAfterFailedStart;
   }
 
   /** True while a rolling reload runs (a new reload() then waits for it). */
@@ -324,6 +338,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Stop every worker (the ladder in stop.ts); resolves when all have exited. Calling it again returns the same promise. */
   stop(options: { graceful?: boolean; timeout?: number } = {}): Promise<void> {
     if (this.stopping) return this.stopping;
+    const { timeout } = options;
+    if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout >= 0)) {
+      return Promise.reject(new TypeError(`Runtime#stop: timeout must be a number of seconds >= 0, got ${show(timeout)}`));
+    }
     this.log(options.graceful ? 'stopping gracefully' : 'stopping');
     this.stopping = (async () => {
       await stopWorkers(this.supervisor, {
@@ -378,4 +396,27 @@ async function callHook(fn: () => unknown, runtime: Runtime): Promise<void> {
     const error = err instanceof Error ? err : new Error(String(err));
     runtime.emit('log', `master hook failed: ${error.stack ?? error.message}`);
   }
+}
+
+/** Bad option types fail at once with a TypeError that names the option (not later as a timeout). */
+function checkOptions(options: RuntimeOptions): void {
+  for (const key of ['script', 'module', 'export', 'metricsListen'] as const) {
+    const value = options[key];
+    if (value !== undefined && typeof value !== 'string') {
+      throw new TypeError(`Runtime.start: ${key} must be a string, got ${typeof value}`);
+    }
+  }
+  const numbers = { stopTimeout: 'seconds', readyTimeout: 'seconds', busyAfterMs: 'milliseconds' } as const;
+  for (const [key, unit] of Object.entries(numbers) as [keyof typeof numbers, string][]) {
+    const value = options[key];
+    if (value === undefined) continue;
+    const ok = typeof value === 'number' && Number.isFinite(value) && (key === 'stopTimeout' ? value >= 0 : value > 0);
+    if (!ok) {
+      throw new TypeError(`Runtime.start: ${key} must be a number of ${unit} ${key === 'stopTimeout' ? '>= 0' : '> 0'}, got ${show(value)}`);
+    }
+  }
+}
+
+function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }

@@ -37,6 +37,23 @@ export function setPrimaryStopAll(stopAll: () => void): void {
 
 const definitions: Worker[] = [];
 
+/** While > 0, a workers module is being evaluated (module form): its own top-level runAll() does nothing. */
+let runAllSuppressed = 0;
+
+/**
+ * @internal Run `load` (an import of a workers module) with `Worker.runAll()` turned into a no-op, so a
+ * start script used as a module (it exports its Workers and also calls runAll() at the top level) neither
+ * runs the CLI in a host (argv parsing, process.exit) nor starts the wrong Worker in a worker process.
+ */
+export async function withoutRunAll<T>(load: () => Promise<T>): Promise<T> {
+  runAllSuppressed++;
+  try {
+    return await load();
+  } finally {
+    runAllSuppressed--;
+  }
+}
+
 if (cluster.isWorker && process.env[ENV_WORKER_INDEX] !== undefined) attachToMaster();
 
 export class Worker {
@@ -107,6 +124,7 @@ export class Worker {
    * in a worker process it runs the one Worker definition the master assigned to it.
    */
   static runAll(): void {
+    if (runAllSuppressed > 0) return; // a workers module being loaded: only its export counts
     const index = process.env[ENV_WORKER_INDEX];
     if (cluster.isWorker && index !== undefined) {
       const definition = definitions[Number(index)];

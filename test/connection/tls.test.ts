@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { AsyncTcpConnection, ConnectionError } from '../../src/connection/index.js';
 import { makeCerts, type TestCerts } from '../helpers/certs.js';
-import { startRawServer, type RawServer } from '../helpers/servers.js';
+import { startRawServer, startWsServer, type RawServer } from '../helpers/servers.js';
 import { record } from '../helpers/record.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -99,5 +99,21 @@ test('wss:// through an HTTP CONNECT proxy (proxy option): TLS runs inside the t
     conn.destroy();
   } finally {
     await proxy.close();
+  }
+});
+
+test('wss:// to a plain ws:// port: TLS_FAIL with a sentence, not OpenSSL\'s raw multi-line text', { timeout: 15000 }, async () => {
+  const plain = await startWsServer();
+  try {
+    const conn = new AsyncTcpConnection(`wss://127.0.0.1:${plain.port}/`);
+    const r = record(conn);
+    conn.connect();
+    await waitFor(() => r.closes === 1, 'onClose');
+    assert.equal(r.errors[0]?.code, ConnectionError.TLS_FAIL);
+    const message = r.errors[0]!.message;
+    assert.match(message, /^TLS handshake with 127\.0\.0\.1:\d+ failed: wrong version number: the server did not answer with TLS/);
+    assert.doesNotMatch(message, /\n|SSL routines|deps\/openssl/);
+  } finally {
+    await plain.close();
   }
 });

@@ -99,3 +99,44 @@ test('an exception thrown in onMessage is not swallowed: the process gets an unc
   assert.equal(res.status, 7, res.stderr);
   assert.match(res.stdout, /uncaught: boom from onMessage; state open, messagesIn [12]/);
 });
+
+test('bad options and option values are refused with a TypeError naming them (constructor, connect(), reConnect())', async () => {
+  const url = 'ws://127.0.0.1:1';
+  const make = (options: unknown) => () => new AsyncTcpConnection(url, options as never);
+  assert.throws(make('x'), /options must be an object, got "x"/);
+  assert.throws(make({ pingInterval: 5 }), /unknown option "pingInterval" \(options: websocketPingInterval,/);
+  assert.throws(make({ state: 'open' }), /unknown option "state"/);
+  assert.throws(make({ connectTimeout: -1 }), /connectTimeout must be a number of seconds >= 0, got -1/);
+  assert.throws(make({ pongTimeout: NaN }), /pongTimeout must be a number of seconds >= 0, got NaN/);
+  assert.throws(make({ maxSendBufferSize: 'abc' }), /maxSendBufferSize must be a whole number of bytes > 0, got "abc"/);
+  assert.throws(make({ websocketType: 'text' }), /websocketType must be Ws\.BINARY_TYPE_BLOB or Ws\.BINARY_TYPE_ARRAYBUFFER, got "text"/);
+  assert.throws(make({ transport: 'udp' }), /transport must be 'tcp' or 'tls', got "udp"/);
+  assert.throws(make({ onMessage: 'log' }), /onMessage must be a function or null/);
+  assert.throws(make({ reconnect: { initialDelay: -1 } }), /reconnect\.initialDelay must be a number of seconds >= 0, got -1/);
+  assert.throws(make({ reconnect: { factor: 'x' } }), /reconnect\.factor must be a number >= 1, got "x"/);
+  assert.throws(make({ reconnect: { maxAttempt: 3 } }), /unknown reconnect option "maxAttempt"/);
+  assert.throws(make({ reconnect: { jitter: 'half' } }), /reconnect\.jitter must be 'full' or 'none'/);
+  // Valid values still work, including reconnect: false (off) and Infinity attempts.
+  new AsyncTcpConnection(url, { reconnect: false, websocketPingInterval: 0.5, maxPackageSize: 1000 });
+  new AsyncTcpConnection(url, { reconnect: { maxAttempts: Infinity, factor: 1 } });
+
+  // A property set after construction is checked by connect(), before anything happens.
+  const c = new AsyncTcpConnection(url);
+  (c as { websocketPingInterval: unknown }).websocketPingInterval = '55';
+  assert.throws(() => c.connect(), /websocketPingInterval must be a number of seconds >= 0, got "55"/);
+  assert.equal(c.state, 'initial');
+
+  assert.throws(() => c.reConnect('abc' as never), /reConnect\(delaySeconds\) needs a number of seconds >= 0, got "abc"/);
+  assert.throws(() => c.reConnect(-1), /got -1/);
+  assert.equal(c.state, 'initial');
+});
+
+test('reconnect: false means off (it used to mean the default policy)', async () => {
+  // Nothing listens on port 1: the connect fails; with the policy off no reconnect is scheduled.
+  const c = new AsyncTcpConnection('ws://127.0.0.1:1', { reconnect: false });
+  const closed = new Promise<string>((resolve) => (c.onClose = (conn) => resolve(conn.state)));
+  c.onError = () => {};
+  c.connect();
+  assert.equal(await closed, 'closed');
+  assert.equal(c.nextRetryAt, null);
+});

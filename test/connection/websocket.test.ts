@@ -245,7 +245,8 @@ test('close() with a code websocket forbids throws and leaves the connection ope
   try {
     conn.connect();
     await waitFor(() => conn.state === 'open', 'open');
-    assert.throws(() => conn.close(1006), TypeError);
+    assert.throws(() => conn.close(1006), /close\(1006\): websocket does not allow sending this close code \(use 1000-1003, 1007-1014 or 3000-4999\)/);
+    assert.throws(() => conn.close(1000, 'x'.repeat(124)), /the reason must be a string of at most 123 bytes/);
     assert.equal(conn.state, 'open');
     assert.equal(conn.send('still-open'), true);
     await waitFor(() => srv.received.length === 1, 'message');

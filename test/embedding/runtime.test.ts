@@ -157,4 +157,66 @@ Worker.stopAll();
   assert.equal(signal, null);
   assert.equal(code, 0, p.output());
   assert.match(p.output(), /runtime stopped/);
+test('module form: a start script that also exports its Workers does not run the CLI in the host', async () => {
+  // A file that is both a start script (calls Worker.runAll() at the top level) and a workers module.
+  // Loaded as a module, its runAll() must not parse the host's argv, print usage or exit the host, and in
+  // the worker processes it must not start the top-level Worker instead of the export's.
+  app.write(
+    'dual.mjs',
+    `import { Worker } from 'workerman-ts';
+export function bots() {
+  const w = new Worker({ name: 'bot' });
+  w.onWorkerStart = (worker) => console.log('bot up ' + worker.id);
+  Worker.runAll();
+}
+const top = new Worker({ name: 'top' });
+top.onWorkerStart = () => console.log('TOP STARTED');
+Worker.runAll();
+`,
+  );
+  const host = app.write(
+    'host-dual.mjs',
+    `import { Runtime } from 'workerman-ts';
+try { await Runtime.start({ module: './dual.mjs', export: 'nope' }); console.log('nope STARTED'); }
+catch (err) { console.log('nope ' + err.name + ' ' + err.message); }
+const rt = await Runtime.start({ module: './dual.mjs', export: 'bots' });
+console.log('A ' + rt.workers.map((w) => w.name + '#' + w.id + ':' + w.state).join(','));
+await rt.stop();
+console.log('done');
+`,
+  );
+  const p = run([host, 'start'], { cwd: app.dir });
+  const { code } = await p.exited(30_000);
+  assert.equal(code, 0, p.output());
+  assert.match(p.output(), /nope RuntimeStartError could not load workers module .*dual\.mjs: .*no export named "nope"/);
+  assert.match(p.output(), /A bot#0:ready\n/);
+  assert.match(p.output(), /bot up 0/);
+  assert.match(p.output(), /done\n/);
+  assert.doesNotMatch(p.output(), /TOP STARTED|Usage:|start in FOREGROUND|STARTED/);
+});
+
+test('bad option types reject at once with a TypeError that names the option', async () => {
+  const host = app.write(
+    'host-options.mjs',
+    `import { Runtime } from 'workerman-ts';
+const cases = [{ script: 123 }, { script: './app.mjs', readyTimeout: 'x' }, { script: './app.mjs', stopTimeout: -1 },
+  { script: './app.mjs', busyAfterMs: NaN }, { module: './app.mjs', export: 5 }];
+for (const options of cases) {
+  const t0 = Date.now();
+  try { const rt = await Runtime.start(options); console.log('STARTED'); await rt.stop(); }
+  catch (err) { console.log(err.name + ' ' + err.message + ' in ' + (Date.now() - t0) + ' ms'); }
+}
+`,
+  );
+  const p = run([host], { cwd: app.dir });
+  const { code } = await p.exited(20_000);
+  assert.equal(code, 0, p.output());
+  const out = p.output();
+  assert.match(out, /TypeError Runtime\.start: script must be a string, got number/);
+  assert.match(out, /TypeError Runtime\.start: readyTimeout must be a number of seconds > 0, got "x"/);
+  assert.match(out, /TypeError Runtime\.start: stopTimeout must be a number of seconds >= 0, got -1/);
+  assert.match(out, /TypeError Runtime\.start: busyAfterMs must be a number of milliseconds > 0, got NaN/);
+  assert.match(out, /TypeError Runtime\.start: export must be a string, got number/);
+  assert.doesNotMatch(out, /STARTED/);
+  for (const [, ms] of out.matchAll(/ in (\d+) ms/g)) assert.ok(Number(ms) < 1000, out);
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { run } from '../helpers/processes.js';
+import { BIN, run } from '../helpers/processes.js';
 import { isRunning } from '../../src/master/pidfile.js';
 import { cli, ping, readPid, readText, testApp } from './cli-helpers.js';
 
@@ -33,6 +33,18 @@ test('--version and --help exit 0; an unknown verb exits 64', async () => {
   assert.equal((await cli(script, ['launch'])).code, 64);
 });
 
+test('the worker bin: --help and -h without a script print the usage and exit 0; no script exits 64', async () => {
+  for (const flag of ['--help', '-h']) {
+    const p = run([BIN, flag], { cwd: app.dir });
+    assert.equal((await p.exited()).code, 0, p.output());
+    assert.match(p.output(), /Usage: node <script> <command>[\s\S]*Exit codes: 0 done/);
+    assert.doesNotMatch(p.output(), /no start script given/);
+  }
+  const none = run([BIN, 'start'], { cwd: app.dir });
+  assert.equal((await none.exited()).code, 64);
+  assert.match(none.output(), /worker: no start script given/);
+});
+
 test('a pid file with a dead pid is reported as stale and removed', async () => {
   const pid = deadPid();
   writeFileSync(pidFile, `${pid}\n`);
@@ -40,6 +52,18 @@ test('a pid file with a dead pid is reported as stale and removed', async () => 
   assert.equal(code, 3);
   assert.match(output, new RegExp(`stale pid file .*: pid ${pid} is not running; removed it`));
   assert.match(output, /not running/);
+  assert.equal(existsSync(pidFile), false);
+});
+
+test('the control socket a SIGKILLed master left behind is removed with its stale pid file', async () => {
+  const { controlSocketPath, ensureControlDirectory } = await import('../../src/master/control/socket-path.js');
+  const pid = deadPid();
+  ensureControlDirectory();
+  writeFileSync(controlSocketPath(pid), ''); // what a master killed with SIGKILL leaves
+  writeFileSync(pidFile, `${pid}\n`);
+  const { code, output } = await cli(script, ['status']);
+  assert.equal(code, 3, output);
+  assert.equal(existsSync(controlSocketPath(pid)), false);
   assert.equal(existsSync(pidFile), false);
 });
 

@@ -69,9 +69,34 @@ Worker.runAll();
   assert.equal(code, 1);
   assert.match(p.output(), /worker broken#0 \(pid \d+\): onWorkerStart failed: Error: no config file/);
   assert.match(p.output(), /start failed: worker broken#0 failed to start \d+ times in a row/);
+  // The daemon too: exit 1 with the reason (the runtime's own stop after the failure is not a user's stop).
+  const d = run([bad, 'start', '-d'], { cwd: app.dir });
+  assert.equal((await d.exited(30_000)).code, 1, d.output());
+  assert.match(d.output(), /start failed: worker broken#0 failed to start \d+ times in a row: no config file/);
+  assert.doesNotMatch(d.output(), /stopped while starting/);
 });
 
 test('new Worker("ws://...") explains that ws:// is a client protocol', async () => {
   const { Worker } = await import('workerman-ts');
   assert.throws(() => new Worker('ws://0.0.0.0:8080' as never), /client protocols: open them with new AsyncTcpConnection/);
+});
+
+test('a script with no Worker or a bad count fails start with a sentence, exit 1, no stack, no pid file left', async () => {
+  const { existsSync } = await import('node:fs');
+  const cases = [
+    { file: 'none.mjs', body: '', expected: /start failed: .*none\.mjs defines no Worker: create one with new Worker\(\)/ },
+    { file: 'zero.mjs', body: "new Worker({ name: 'z', count: 0 });", expected: /start failed: Worker "z": count must be a whole number >= 1, got 0/ },
+    { file: 'text.mjs', body: "new Worker({ name: 't', count: 'abc' });", expected: /start failed: Worker "t": count must be a whole number >= 1, got "abc"/ },
+  ];
+  for (const { file, body, expected } of cases) {
+    const path = app.write(file, `import { Worker } from 'workerman-ts';\n${body}\nWorker.runAll();\n`);
+    for (const args of [['start'], ['start', '-d']]) {
+      const p = run([path, ...args], { cwd: app.dir });
+      const { code } = await p.exited(20_000);
+      assert.equal(code, 1, `${file} ${args.join(' ')}: ${p.output()}`);
+      assert.match(p.output(), expected, `${file} ${args.join(' ')}`);
+      assert.doesNotMatch(p.output(), /\n\s+at /, `${file} ${args.join(' ')}: no stack trace`);
+      assert.ok(!existsSync(`${app.dir}/workerman.${file}.pid`), `${file} ${args.join(' ')}: pid file removed`);
+    }
+  }
 });

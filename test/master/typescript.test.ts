@@ -38,7 +38,7 @@ test('worker start app.ts -d runs master and workers through tsx; worker stop ap
   const start = await worker(withTsx.dir, ['start', script, '-d']);
   assert.equal(start.code, 0, start.output);
   assert.match(start.output, /started as a daemon, pid \d+, 2 workers ready/);
-  assert.match(start.output, /run "worker stop app\.ts" to stop it/);
+  assert.match(start.output, /run "npx worker stop app\.ts" to stop it/);
   const out = readText(join(withTsx.dir, 'out.log'));
   assert.match(out, /typed worker 0 ready/);
   assert.match(out, /typed worker 1 ready/);

@@ -103,12 +103,21 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
   };
 
   log(`master pid ${process.pid} starting ${context.scriptName} (${mode.daemon ? 'daemon' : 'foreground'})`);
-  runtime = Runtime.create(context.definitions, {
-    script,
-    logger: log,
-    stopTimeout: config.stopTimeout,
-    readyTimeout: config.readyTimeout,
-  });
+  try {
+    runtime = Runtime.create(context.definitions, {
+      script,
+      logger: log,
+      stopTimeout: config.stopTimeout,
+      readyTimeout: config.readyTimeout,
+    });
+  } catch (err) {
+    // Definitions the runtime refuses (no Worker, a bad count): same clean failure as a failed start.
+    const message = `start failed: ${(err as Error).message}`;
+    log(message);
+    await cleanUp();
+    logFile.close();
+    return failStart(context, mode, message.replace(/^start failed: /, ''));
+  }
   const stopped = new Promise<void>((resolve) => runtime!.once('stop', resolve));
   try {
     // A stop signal that arrived before this point stops the workers as they come up.

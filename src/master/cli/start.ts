@@ -41,7 +41,7 @@ async function startDaemon(context: CliContext): Promise<number> {
   }
   say(context, `started as a daemon, pid ${outcome.pid}, ${outcome.workers} worker${outcome.workers === 1 ? '' : 's'} ready`);
   say(context, `pid file ${config.pidFile}, log ${config.logFile}, output ${config.stdoutFile}`);
-  const stopCommand = /\.(c|m)?ts$/.test(context.scriptName) ? `worker stop ${context.scriptName}` : `node ${context.scriptName} stop`;
+  const stopCommand = /\.(c|m)?ts$/.test(context.scriptName) ? `npx worker stop ${context.scriptName}` : `node ${context.scriptName} stop`;
   say(context, `run "${stopCommand}" to stop it`);
   return EXIT.OK;
 }
