@@ -157,6 +157,8 @@ Worker.stopAll();
   assert.equal(signal, null);
   assert.equal(code, 0, p.output());
   assert.match(p.output(), /runtime stopped/);
+});
+
 test('module form: a start script that also exports its Workers does not run the CLI in the host', async () => {
   // A file that is both a start script (calls Worker.runAll() at the top level) and a workers module.
   // Loaded as a module, its runAll() must not parse the host's argv, print usage or exit the host, and in
