@@ -26,6 +26,7 @@ export class UsageSampler {
   private readonly latest = new Map<number, Usage>();
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
+  private next: Promise<void> | null = null;
   private readonly intervalMs: number;
 
   constructor(private readonly options: UsageSamplerOptions) {
@@ -53,9 +54,19 @@ export class UsageSampler {
     return this.latest.get(pid) ?? null;
   }
 
-  /** One sampling pass (also usable on demand); overlapping calls share one pass. */
+  /**
+   * One sampling pass (also usable on demand). A call while a pass runs gets one more pass right after it
+   * (shared by every such call): the running pass may have listed its pids before a new worker was forked.
+   */
   sample(): Promise<void> {
-    this.running ??= this.samplePids().finally(() => (this.running = null));
+    if (this.running) {
+      this.next ??= this.running.then(() => {
+        this.next = null;
+        return this.sample();
+      });
+      return this.next;
+    }
+    this.running = this.samplePids().finally(() => (this.running = null));
     return this.running;
   }
 
