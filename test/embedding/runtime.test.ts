@@ -1,13 +1,9 @@
 // Embedding: a host program (a real process) starts, reloads and stops runtimes from code.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { killAll, makeAppDir, run, waitGone } from '../helpers/processes.js';
+import { useAppDir, run, waitGone } from '../helpers/processes.js';
 
-const app = makeAppDir();
-after(() => {
-  killAll();
-  app.remove();
-});
+const app = useAppDir();
 
 app.write(
   'app.mjs',

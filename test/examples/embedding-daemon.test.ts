@@ -1,15 +1,11 @@
 // docs/embedding.md's complete example as a real process: start, reload on a file change, stop on SIGTERM.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, killAll, makeAppDir, run, waitGone } from '../helpers/processes.js';
+import { ROOT, useAppDir, run, waitGone } from '../helpers/processes.js';
 
-const app = makeAppDir();
-after(() => {
-  killAll();
-  app.remove();
-});
+const app = useAppDir();
 
 test('the embedding daemon reloads its workers when the script changes and exits by itself on SIGTERM', async () => {
   const script = app.write(

@@ -1,6 +1,7 @@
 // Real processes for tests: write a start script into a temp dir (with workerman-ts resolvable),
 // run it, read its output, and make sure nothing is left behind.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { after } from 'node:test';
 import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -142,4 +143,14 @@ export function killAll(): void {
     }
   }
   started.clear();
+}
+
+/** An app dir for this test file: after its tests, every process they started is killed and the dir removed. */
+export function useAppDir(): AppDir {
+  const app = makeAppDir();
+  after(() => {
+    killAll();
+    app.remove();
+  });
+  return app;
 }

@@ -1,12 +1,8 @@
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { killAll, makeAppDir, run, waitGone, isAlive } from '../helpers/processes.js';
+import { useAppDir, run, waitGone, isAlive } from '../helpers/processes.js';
 
-const app = makeAppDir();
-after(() => {
-  killAll();
-  app.remove();
-});
+const app = useAppDir();
 
 const script = app.write(
   'app.mjs',

@@ -1,14 +1,10 @@
 // A stop signal (Ctrl+C, SIGTERM) while the workers are still starting: a clean stop, exit 0,
 // nothing restarted, nothing left behind.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { killAll, makeAppDir, run, waitGone } from '../helpers/processes.js';
+import { useAppDir, run, waitGone } from '../helpers/processes.js';
 
-const app = makeAppDir();
-after(() => {
-  killAll();
-  app.remove();
-});
+const app = useAppDir();
 
 test('SIGTERM while onWorkerStart still runs stops everything cleanly with exit 0', async () => {
   const script = app.write(

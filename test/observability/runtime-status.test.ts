@@ -1,15 +1,11 @@
 // Runtime#status() / #connections() / #metricsUrl in a host process: the same document as `status --json`,
 // failed slots as rows, and nothing (sampler, metrics server) keeps the host alive after stop().
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { killAll, makeAppDir, run } from '../helpers/processes.js';
+import { useAppDir, run } from '../helpers/processes.js';
 import type { StatusReport } from '../../src/master/status/report.js';
 
-const app = makeAppDir();
-after(() => {
-  killAll();
-  app.remove();
-});
+const app = useAppDir();
 
 // Slot feed#1 fails in onWorkerStart once the marker file exists: kill it and it is given up on.
 app.write(

@@ -1,13 +1,9 @@
 // `status -d`: the table refreshed in place every second until Ctrl-C, then exit 0.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { killAll, makeAppDir, run } from '../helpers/processes.js';
+import { useAppDir, run } from '../helpers/processes.js';
 
-const app = makeAppDir();
-after(() => {
-  killAll();
-  app.remove();
-});
+const app = useAppDir();
 
 test('status -d redraws every second and ends with exit 0 on SIGINT', async () => {
   const script = app.write(

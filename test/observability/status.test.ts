@@ -1,14 +1,10 @@
 // `status`: real master + workers, asked through the CLI (control socket) and through Runtime#status().
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { killAll, makeAppDir, run, type Running } from '../helpers/processes.js';
+import { useAppDir, run, type Running } from '../helpers/processes.js';
 import type { StatusReport, WorkerStatus } from '../../src/master/status/report.js';
 
-const app = makeAppDir();
-after(() => {
-  killAll();
-  app.remove();
-});
+const app = useAppDir();
 
 // feed#0 idles, feed#1 spins ~90% of the time, "blocker" blocks its event loop for 5 s on SIGUSR2.
 const script = app.write(

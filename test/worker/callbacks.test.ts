@@ -1,15 +1,11 @@
 // User callbacks inside a real worker: exceptions are logged with the worker's name and id and the
 // master replaces the worker; a refused connection reaches onError and the worker keeps running.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { killAll, makeAppDir, run } from '../helpers/processes.js';
+import { useAppDir, run } from '../helpers/processes.js';
 import { refusedPort, startWsServer } from '../helpers/servers.js';
 
-const app = makeAppDir();
-after(() => {
-  killAll();
-  app.remove();
-});
+const app = useAppDir();
 
 test('an exception in onMessage is logged with name and id; the master replaces the worker in the same slot', async () => {
   const server = await startWsServer({}, (socket) => socket.send('boom'));
