@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
 import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
 import { rollingReload, type ReloadResult } from './reload.js';
+import { EXIT_CODES } from '../shared/messages.js';
 import { installSignals } from './signals.js';
 import { killAll, stopWorkers } from './stop.js';
 import { Endpoints } from './status/endpoints.js';
@@ -68,6 +69,9 @@ const liveRuntimes = new Set<Runtime>();
 setPrimaryStopAll(() => {
   for (const runtime of liveRuntimes) void runtime.stop();
 });
+
+/** Consecutive failures in onWorkerStart after which a slot is marked failed instead of restarted. */
+const MAX_START_FAILURES = 5;
 
 export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly script: string;
@@ -173,7 +177,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       script: this.script,
       ...(options.env ? { env: options.env } : {}),
       execArgv: options.execArgv ?? process.execArgv,
-      maxStartFailures: 5,
+      maxStartFailures: MAX_START_FAILURES,
       restartDelayMs: 200,
       maxRestartDelayMs: 30_000,
       resetAfterMs: 30_000,
@@ -226,7 +230,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     s.on('workerReady', (slot) => this.emit('workerReady', snapshot(slot)));
     s.on('workerExit', (slot, code, signal, pid) => {
       const expected = s.stopping || slot.state === 'stopping' || slot.process?.process.pid !== pid;
-      this.log(`worker ${label(slot)} pid ${pid} exited: ${describeExit(code, signal)}${expected ? '' : ', replacing it'}`);
+      // Emitted before the supervisor decides: a start failure that is the last allowed one is not replaced.
+      const startFailure = slot.readyAt === 0 || code === EXIT_CODES.START_FAILED;
+      const givingUp = startFailure && slot.startFailures + 1 >= MAX_START_FAILURES;
+      const outcome = expected ? '' : givingUp ? '' : ', replacing it';
+      this.log(`worker ${label(slot)} pid ${pid} exited: ${describeExit(code, signal)}${outcome}`);
       this.emit('workerExit', snapshot(slot), code, signal);
       const definition = this.definitions[slot.definition.index];
       if (definition) void callHook(() => WorkerClass?.onWorkerExit?.(definition, code, signal, pid), this);
