@@ -157,7 +157,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.script = options.script ?? '';
     const WorkerClass = definitions[0]?.constructor as typeof Worker | undefined;
     this.stopTimeout = options.stopTimeout ?? WorkerClass?.stopTimeout ?? 10;
-    this.readyTimeout = options.readyTimeout ?? 30;
+    this.readyTimeout = options.readyTimeout ?? WorkerClass?.readyTimeout ?? 30;
     if (options.logger) this.on('log', options.logger);
     if (definitions.length === 0) {
       throw new RuntimeStartError(`${this.script} defines no Worker: create one with new Worker() before Worker.runAll()`);
@@ -368,15 +368,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Escalate a stop in progress: SIGKILL every worker now. */
   kill(): void {
     killAll(this.supervisor);
-  }
-
-  /** @internal For the status and control layers. */
-  get slotTable(): readonly Slot[] {
-    return this.supervisor.slots;
-  }
-  /** @internal */
-  get supervisorRef(): Supervisor {
-    return this.supervisor;
   }
 }
 
