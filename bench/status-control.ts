@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { controlRequest } from '../src/master/control/client.js';
-import { expandConnections, type ConnectionsReport, type ConnectionsTable, type StatusReport } from '../src/master/status/report.js';
+import { expandConnections, type ConnectionsReport, type ConnectionsTable, type StatusReport, type WorkerRows } from '../src/master/status/report.js';
 
 const WORKERS = Number(process.env.WORKERS ?? 32);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10000);
@@ -20,17 +20,54 @@ const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
 const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))]!;
 
-async function measure<T>(pid: number, cmd: string, args: Record<string, unknown> = {}, then: (reply: any) => T = (r) => r): Promise<{ ms: number[]; last: T; bytes: number }> {
+async function measure<T>(
+  pid: number,
+  cmd: string,
+  args: Record<string, unknown> = {},
+  then: (reply: any, parts: unknown[]) => T = (r) => r,
+): Promise<{ ms: number[]; last: T; bytes: number }> {
   const ms: number[] = [];
   let last!: T;
   let reply: unknown;
+  let parts: unknown[] = [];
   for (let i = 0; i < RUNS; i++) {
     const t = performance.now();
-    reply = await controlRequest(pid, cmd, args, 10_000);
-    last = then(reply);
+    parts = [];
+    reply = await controlRequest(pid, cmd, args, 10_000, (part) => parts.push(part));
+    last = then(reply, parts);
     ms.push(performance.now() - t);
   }
-  return { ms, last, bytes: Buffer.byteLength(JSON.stringify(reply)) };
+  return { ms, last, bytes: Buffer.byteLength(JSON.stringify([reply, parts])) };
+}
+
+/** Where a streamed `connections` round trip goes: socket connect, first byte (the first worker answered), last byte, parsing all lines afterwards (the CLI parses while receiving). */
+async function breakdown(pid: number): Promise<void> {
+  const { connect } = await import('node:net');
+  const { controlSocketPath } = await import('../src/master/control/socket-path.js');
+  const rows: number[][] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    const socket = connect(controlSocketPath(pid));
+    await new Promise((r) => socket.once('connect', r));
+    const t1 = performance.now();
+    socket.write(`${JSON.stringify({ id: 1, cmd: 'connections', args: { format: 'stream' } })}\n`);
+    const chunks: Buffer[] = [];
+    let first = 0;
+    await new Promise<void>((r) =>
+      socket.on('data', (c: Buffer) => {
+        if (!first) first = performance.now();
+        chunks.push(c);
+        if (c[c.length - 1] === 10 && c.lastIndexOf('"part":') < c.lastIndexOf('"result":')) r();
+      }),
+    );
+    const t3 = performance.now();
+    socket.destroy();
+    for (const line of Buffer.concat(chunks).toString().split('\n')) if (line) JSON.parse(line);
+    const t4 = performance.now();
+    rows.push([t1 - t0, first - t1, t3 - first, t4 - t3, t4 - t0]);
+  }
+  const col = (i: number) => rows.map((r) => r[i]!);
+  console.log(`breakdown    connect ${fmt(col(0))}\n             gather  ${fmt(col(1))}\n             transfer ${fmt(col(2))}\n             parse   ${fmt(col(3))}\n             total   ${fmt(col(4))}`);
 }
 
 const fmt = (ms: number[]) => `p50 ${percentile(ms, 50).toFixed(1)} ms  p95 ${percentile(ms, 95).toFixed(1)} ms  max ${Math.max(...ms).toFixed(1)} ms`;
@@ -82,9 +119,12 @@ try {
   const status = await measure<StatusReport>(pid, 'status');
   console.log(`status       ${fmt(status.ms)}   (${status.last.workers.length} rows, ${status.last.totals.connections} connections, ${status.bytes} bytes)`);
   // What `connections` (table or --json) does: the compact table, expanded into the documented report.
-  const connections = await measure<ConnectionsReport>(pid, 'connections', { format: 'rows' }, (t: ConnectionsTable) => expandConnections(t));
+  const connections = await measure<ConnectionsReport>(pid, 'connections', { format: 'stream' }, (t: ConnectionsTable, parts) =>
+    expandConnections({ ...t, workers: parts as WorkerRows[] }),
+  );
   const busy = connections.last.busy.length ? `, ${connections.last.busy.length} busy` : '';
-  console.log(`connections  ${fmt(connections.ms)}   (${connections.last.connections.length} rows${busy}, ${connections.bytes} bytes; CLI path: format rows + expand)`);
+  console.log(`connections  ${fmt(connections.ms)}   (${connections.last.connections.length} rows${busy}, ${connections.bytes} bytes; CLI path: streamed rows + expand)`);
+  if (process.env.BREAKDOWN === '1') await breakdown(pid);
   if (process.env.FULL !== '0') {
     // The documented ConnectionsReport straight over the socket (what an older CLI asks for).
     const full = await measure<ConnectionsReport>(pid, 'connections');

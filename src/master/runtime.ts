@@ -211,9 +211,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.statusService.connections(options);
   }
 
-  /** @internal The same in compact form (a ConnectionsTable) as JSON text: what the control socket sends the CLI. */
-  connectionsTableJson(options: { busyAfterMs?: number } = {}): Promise<string> {
-    return this.statusService.connectionsTableJson(options);
+  /** @internal The same in compact form, one worker at a time as each answers: what the control socket streams to the CLI. */
+  streamConnections(...args: Parameters<StatusService['streamConnections']>): ReturnType<StatusService['streamConnections']> {
+    return this.statusService.streamConnections(...args);
   }
 
   /** Base URL of the metrics endpoint (e.g. `http://127.0.0.1:9464`), or null when it is off. */

@@ -1,16 +1,21 @@
 // `connections`: one row per client connection in every worker, from the master's control socket.
 // URLs come masked from the worker (credentials, secret query values); header values are never sent.
-import { expandConnections, isConnectionsTable, type ConnectionsReport, type ConnectionStatus, type ConnectionsTable } from '../status/report.js';
+import { expandConnections, isConnectionsTable, type ConnectionsReport, type ConnectionStatus, type ConnectionsTable, type WorkerRows } from '../status/report.js';
 import { EXIT, type CliContext } from './common.js';
 import { askMaster } from './status.js';
 import { formatBytes, formatDuration, paint, renderTable, wantsColour, type Column } from './table.js';
 
 export async function runConnections(context: CliContext): Promise<number> {
-  // The compact form (field names once): a third of the bytes to send, parse and decode. An older master
-  // ignores the format and sends the ConnectionsReport itself.
-  const answer = await askMaster<ConnectionsTable | ConnectionsReport>(context, 'connections', { format: 'rows' });
+  // The compact form (field names once: a third of the bytes), one worker per line as each answers, so we
+  // parse while the others still answer. A master without streaming ignores the format and sends the
+  // ConnectionsReport itself.
+  const workers: WorkerRows[] = [];
+  const answer = await askMaster<Omit<ConnectionsTable, 'workers'> | ConnectionsReport>(context, 'connections', { format: 'stream' }, (part) =>
+    workers.push(part as WorkerRows),
+  );
   if (!answer.ok) return answer.exit;
-  const report = isConnectionsTable(answer.value) ? expandConnections(answer.value) : answer.value;
+  const table = { ...answer.value, workers };
+  const report = isConnectionsTable(table) ? expandConnections(table) : (answer.value as ConnectionsReport);
   process.stdout.write(context.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderConnections(context, report)}\n`);
   return EXIT.OK;
 }

@@ -21,12 +21,17 @@ const REQUEST_TIMEOUT_MS = 3000;
 /** A reply, or the exit code when there is none ("not running" or the request failed: already printed). */
 export type Answer<T> = { ok: true; value: T } | { ok: false; exit: number };
 
-/** Send `cmd` to the master of `context.script` over its control socket. */
-export async function askMaster<T>(context: CliContext, cmd: string, args: Record<string, unknown> = {}): Promise<Answer<T>> {
+/** Send `cmd` to the master of `context.script` over its control socket (parts of a streamed reply to `onPart`). */
+export async function askMaster<T>(
+  context: CliContext,
+  cmd: string,
+  args: Record<string, unknown> = {},
+  onPart?: (part: unknown) => void,
+): Promise<Answer<T>> {
   const master = await requireMaster(context);
   if (!master) return { ok: false, exit: EXIT.NOT_RUNNING };
   try {
-    return { ok: true, value: await controlRequest<T>(master.pid, cmd, args, REQUEST_TIMEOUT_MS) };
+    return { ok: true, value: await controlRequest<T>(master.pid, cmd, args, REQUEST_TIMEOUT_MS, onPart) };
   } catch (err) {
     process.stderr.write(`workerman-ts[${context.scriptName}] ${cmd} failed: ${(err as Error).message}\n`);
     return { ok: false, exit: EXIT.FAILED };

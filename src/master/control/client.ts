@@ -1,18 +1,22 @@
 // The CLI side of the control socket: one request, one reply, bounded in time.
 import { connect } from 'node:net';
 import { controlSocketPath } from './socket-path.js';
-import { lineReader, type ControlReply } from './protocol.js';
+import { lineReader, type ControlPart, type ControlReply } from './protocol.js';
 
 export class ControlError extends Error {
   override name = 'ControlError';
 }
 
-/** Send `cmd` to the master with pid `masterPid`; resolves with its result or rejects with a ControlError. */
+/**
+ * Send `cmd` to the master with pid `masterPid`; resolves with its result or rejects with a ControlError.
+ * The parts of a streamed reply go to `onPart` as they arrive, before the result.
+ */
 export function controlRequest<T = unknown>(
   masterPid: number,
   cmd: string,
   args: Record<string, unknown> = {},
   timeoutMs = 5000,
+  onPart?: (part: unknown) => void,
 ): Promise<T> {
   const path = controlSocketPath(masterPid);
   return new Promise((resolve, reject) => {
@@ -34,7 +38,8 @@ export function controlRequest<T = unknown>(
     socket.on(
       'data',
       lineReader((line) => {
-        const reply = JSON.parse(line) as ControlReply;
+        const reply = JSON.parse(line) as ControlReply | ControlPart;
+        if ('part' in reply) return onPart?.(reply.part);
         finish(() => (reply.ok ? resolve(reply.result as T) : reject(new ControlError(reply.error))));
       }),
     );

@@ -4,7 +4,7 @@ import type { ReloadResult } from '../reload.js';
 import type { Runtime } from '../runtime.js';
 import type { MasterInfo } from '../pidfile.js';
 import type { ControlHandler } from './server.js';
-import { RawJson } from './protocol.js';
+import { StreamedReply } from './protocol.js';
 
 /** What the handlers can reach in the running master. */
 export interface ControlledMaster {
@@ -30,10 +30,15 @@ export function controlCommands(master: ControlledMaster): Record<string, Contro
   return {
     ping: () => master.info(),
     status: (args) => master.runtime.status(busyAfter(args)),
-    // `{ format: 'rows' }` (what the CLI asks for): the compact ConnectionsTable, field names once, not per
-    // connection; without it the ConnectionsReport as documented.
-    connections: async (args) =>
-      args.format === 'rows' ? new RawJson(await master.runtime.connectionsTableJson(busyAfter(args))) : master.runtime.connections(busyAfter(args)),
+    // `{ format: 'stream' }` (what the CLI asks for): the compact ConnectionsTable in parts, one
+    // `{ worker, rows }` per worker as it answers, then `{ time, columns, busy }`; without it the
+    // ConnectionsReport as documented.
+    connections: (args) =>
+      args.format === 'stream'
+        ? new StreamedReply((part) =>
+            master.runtime.streamConnections(busyAfter(args), (worker, rows) => part(`{"worker":${JSON.stringify(worker)},"rows":${rows}}`)),
+          )
+        : master.runtime.connections(busyAfter(args)),
     reload: (args) => master.reload(args.graceful === true),
     stop: (args) => {
       master.stop(args.graceful === true);

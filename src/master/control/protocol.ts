@@ -1,4 +1,5 @@
 // The control protocol: one JSON object per line. Request `{ id, cmd, args }`, reply `{ id, ok, result | error }`.
+// A streamed reply sends `{ id, part }` lines first (each as soon as it is ready), then the ordinary reply.
 
 export interface ControlRequest {
   id: number;
@@ -10,9 +11,18 @@ export type ControlReply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: string };
 
-/** A handler's result that is JSON text already: the server writes it into the reply as it is. */
-export class RawJson {
-  constructor(readonly json: string) {}
+/** A line of a streamed reply, before the final ControlReply. */
+export interface ControlPart {
+  id: number;
+  part: unknown;
+}
+
+/**
+ * A handler's result sent in parts: `run` calls `part(json)` with JSON text for each part as it becomes
+ * ready (the server writes it at once) and resolves with the final result.
+ */
+export class StreamedReply {
+  constructor(readonly run: (part: (json: string) => void) => Promise<unknown>) {}
 }
 
 /**

@@ -2,7 +2,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, unlinkSync } from 'node:fs';
 import { controlSocketPath, ensureControlDirectory } from './socket-path.js';
-import { lineReader, RawJson, type ControlReply, type ControlRequest } from './protocol.js';
+import { lineReader, StreamedReply, type ControlReply, type ControlRequest } from './protocol.js';
 
 export type ControlHandler = (args: Record<string, unknown>) => Promise<unknown> | unknown;
 
@@ -60,10 +60,14 @@ export class ControlServer {
     const handler = this.handlers[request.cmd];
     if (!handler) return write(socket, { id: request.id, ok: false, error: `unknown command "${request.cmd}"` });
     try {
-      const result = await handler(request.args ?? {});
-      if (result instanceof RawJson) {
-        if (!socket.destroyed) socket.write(`{"id":${JSON.stringify(request.id)},"ok":true,"result":${result.json}}\n`);
-      } else write(socket, { id: request.id, ok: true, result });
+      let result = await handler(request.args ?? {});
+      if (result instanceof StreamedReply) {
+        const prefix = `{"id":${JSON.stringify(request.id)},"part":`;
+        result = await result.run((json) => {
+          if (!socket.destroyed) socket.write(`${prefix}${json}}\n`);
+        });
+      }
+      write(socket, { id: request.id, ok: true, result });
     } catch (err) {
       write(socket, { id: request.id, ok: false, error: err instanceof Error ? err.message : String(err) });
     }

@@ -44,8 +44,16 @@ export class StatsCollector {
     return this.latest.get(pid) ?? null;
   }
 
-  /** Ask every process in `workers` at once; resolves after all answered or at `deadlineMs`. */
-  async request(workers: readonly ClusterWorker[], withConnections: boolean, deadlineMs: number): Promise<Map<number, Answer>> {
+  /**
+   * Ask every process in `workers` at once; resolves after all answered or at `deadlineMs`. `onAnswer`
+   * hears each answer as it arrives (to stream it on without waiting for the slowest worker).
+   */
+  async request(
+    workers: readonly ClusterWorker[],
+    withConnections: boolean,
+    deadlineMs: number,
+    onAnswer?: (pid: number, answer: Exclude<Answer, 'busy'>) => void,
+  ): Promise<Map<number, Answer>> {
     const answers = new Map<number, Answer>();
     let timer: NodeJS.Timeout | undefined;
     const ids: number[] = [];
@@ -58,7 +66,9 @@ export class StatsCollector {
           const requestId = this.nextRequestId++;
           ids.push(requestId);
           this.pending.set(requestId, (message) => {
-            answers.set(pid, { stats: message.stats, connectionRows: rowsOf(message) });
+            const answer = { stats: message.stats, connectionRows: rowsOf(message) };
+            answers.set(pid, answer);
+            onAnswer?.(pid, answer);
             resolve();
           });
           try {

@@ -12,10 +12,12 @@ import {
   totalsOf,
   workerRow,
   type ConnectionsReport,
+  type ConnectionsTable,
   type ConnectionStatus,
   type MasterStatus,
   type ProcessState,
   type StatusReport,
+  type WorkerRows,
   type WorkerStatus,
 } from './report.js';
 import { UsageSampler } from './usage.js';
@@ -100,39 +102,34 @@ export class StatusService {
 
   /** Every connection of every worker that answers before the deadline. */
   async connections(request: StatusRequest = {}): Promise<ConnectionsReport> {
-    const { time, workers, busy } = await this.gatherConnections(request);
-    const rows = workers.map(({ worker, rows }) => ({ worker, rows: JSON.parse(rows) as unknown[][] }));
-    return expandConnections({ time, columns: [...CONNECTION_COLUMNS], workers: rows, busy });
+    const workers: WorkerRows[] = [];
+    const end = await this.streamConnections(request, (worker, rows) => workers.push({ worker, rows: JSON.parse(rows) as unknown[][] }));
+    return expandConnections({ ...end, workers });
   }
 
   /**
-   * The same as a ConnectionsTable in JSON text, for the control socket: each worker's rows are spliced in
-   * as the worker sent them, so the master neither parses nor re-serializes 10,000 connections.
+   * The connections as a ConnectionsTable in parts, for the control socket: `onWorker` gets each worker's
+   * rows as JSON text the moment that worker answers (spliced on as the worker sent them: the master
+   * neither parses nor re-serializes 10,000 connections, and the reader parses while others still answer);
+   * resolves with the rest of the table once all answered or the busy deadline passed.
    */
-  async connectionsTableJson(request: StatusRequest = {}): Promise<string> {
-    const { time, workers, busy } = await this.gatherConnections(request);
-    const parts = workers.map(({ worker, rows }) => `{"worker":${JSON.stringify(worker)},"rows":${rows}}`);
-    return `{"time":${time},"columns":${JSON.stringify(CONNECTION_COLUMNS)},"workers":[${parts.join(',')}],"busy":${JSON.stringify(busy)}}`;
-  }
-
-  private async gatherConnections(request: StatusRequest): Promise<{
-    time: number;
-    workers: { worker: ConnectionStatus['worker']; rows: string }[];
-    busy: ConnectionsReport['busy'];
-  }> {
+  async streamConnections(
+    request: StatusRequest,
+    onWorker: (worker: ConnectionStatus['worker'], rowsJson: string) => void,
+  ): Promise<Omit<ConnectionsTable, 'workers'>> {
     const live = this.supervisor.liveProcesses();
-    const answers = await this.collector.request(live, true, request.busyAfterMs ?? this.busyAfterMs);
-    const workers: { worker: ConnectionStatus['worker']; rows: string }[] = [];
+    const who = (pid: number) => {
+      const slot = this.slotOf.get(pid);
+      return { name: slot?.definition.name ?? '?', id: slot?.id ?? -1, pid };
+    };
+    const deadline = request.busyAfterMs ?? this.busyAfterMs;
+    const answers = await this.collector.request(live, true, deadline, (pid, answer) => onWorker(who(pid), answer.connectionRows));
     const busy: ConnectionsReport['busy'] = [];
     for (const worker of live) {
       const pid = worker.process.pid ?? 0;
-      const slot = this.slotOf.get(pid);
-      const who = { name: slot?.definition.name ?? '?', id: slot?.id ?? -1, pid };
-      const answer = answers.get(pid);
-      if (!answer || answer === 'busy') busy.push(who);
-      else workers.push({ worker: who, rows: answer.connectionRows });
+      if (answers.get(pid) === 'busy') busy.push(who(pid));
     }
-    return { time: Date.now(), workers, busy };
+    return { time: Date.now(), columns: [...CONNECTION_COLUMNS], busy };
   }
 
   private build(live: readonly ClusterWorker[], answers: Map<number, Answer> | null): StatusReport {
