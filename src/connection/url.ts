@@ -29,6 +29,10 @@ export function parseTarget(url: string, knownSchemes: readonly string[]): Targe
   try {
     u = new URL(url);
   } catch {
+    const port = /^[a-z][a-z0-9+.-]*:\/\/(?:[^/@?#]*@)?(?:\[[^\]]*\]|[^/:?#]*):(\d{6,}|[1-9]\d{4,})(?:[/?#]|$)/i.exec(url)?.[1];
+    if (port !== undefined && Number(port) > 65535) {
+      throw new TypeError(`AsyncTcpConnection: port ${port} out of range (1-65535) in "${maskRaw(url)}"`);
+    }
     throw new TypeError(`AsyncTcpConnection: malformed url "${maskRaw(url)}" (expected e.g. "ws://127.0.0.1:8080/path")`);
   }
   const scheme = u.protocol.slice(0, -1).toLowerCase();
@@ -39,6 +43,7 @@ export function parseTarget(url: string, knownSchemes: readonly string[]): Targe
   if (host === '') throw new TypeError(`AsyncTcpConnection: no host in "${maskUrl(u)}"`);
   const port = u.port === '' ? SCHEME_DEFAULT_PORT[scheme] : Number(u.port);
   if (port === undefined) throw new TypeError(`AsyncTcpConnection: "${maskUrl(u)}" needs a port (e.g. ${scheme}://${u.host}:1234)`);
+  if (port === 0) throw new TypeError(`AsyncTcpConnection: port 0 in "${maskUrl(u)}" cannot be connected to (use 1-65535)`);
   const secure = scheme === 'wss' || scheme === 'tls' || scheme === 'ssl';
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   return { scheme, host, port, path: (u.pathname || '/') + u.search, secure, where, display: maskUrl(u) };
