@@ -58,7 +58,9 @@ async function live(context: CliContext): Promise<number> {
     for (;;) {
       const answer = await askMaster<StatusReport>(context, 'status');
       if (!answer.ok) return answer.exit;
-      process.stdout.write(`\x1b[H\x1b[2J${renderStatus(context, answer.value)}\n\nPress Ctrl+C to quit.\n`);
+      // Redraw in place on a terminal; piped to a file or a pager, one frame after the other.
+      const clear = process.stdout.isTTY ? '\x1b[H\x1b[2J' : '';
+      process.stdout.write(`${clear}${renderStatus(context, answer.value)}\n\nPress Ctrl+C to quit.\n${clear ? '' : '\n'}`);
       let timer: NodeJS.Timeout | undefined;
       const tick = new Promise<'tick'>((resolve) => (timer = setTimeout(() => resolve('tick'), 1000)));
       const outcome = await Promise.race([tick, stopped.then(() => 'stop' as const)]);
