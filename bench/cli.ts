@@ -7,6 +7,8 @@ import { join } from 'node:path';
 import { benchFile, spawnChild, spawnCommand } from './lib/procs.js';
 import { connectionBudget } from './lib/limits.js';
 import { runDir, runEnv } from './lib/rundir.js';
+import { controlRequest } from '../src/master/control/client.js';
+import { expandConnections, type ConnectionsTable, type WorkerRows } from '../src/master/status/report.js';
 import { atMost, below, interleave, isMain, noMore, report, roundCount } from './lib/stats.js';
 
 const CMD = 'npm run bench:cli';
@@ -88,11 +90,34 @@ export async function runStatusLarge(workers = 32, wanted = 10_000): Promise<voi
   try {
     const { port } = await feed.call<{ port: number }>({ cmd: 'listen', ws: true, backlog: 4096 });
     const env = { BENCH_WORKERS: String(workers), BENCH_FEED_CONNS: String(perWorker), BENCH_FEED_PORT: String(port) };
-    await timed(app, ['start', '-d'], env);
-    const times: number[] = [];
-    for (let i = 0; i < roundCount(); i++) times.push(await timed(app, ['status', '--json'], env));
+    await timed(app, ['start', '-d'], env); // ready = every connection open (app-feed.ts)
+    const size = `${workers} workers, ${(perWorker * workers).toLocaleString('en')} connections`;
+    const masterPid = Number(readFileSync(join(runDir(), 'master.pid'), 'utf8'));
+    // The control-socket round trip alone (what issue 6 bounds), the way the CLI makes it: 2 untimed, then timed.
+    const status: number[] = [];
+    const connections: number[] = [];
+    for (let i = 0; i < 2 + 2 * roundCount(); i++) {
+      const t0 = performance.now();
+      await controlRequest(masterPid, 'status', {}, 10_000);
+      const t1 = performance.now();
+      const parts: unknown[] = [];
+      const end = await controlRequest<Omit<ConnectionsTable, 'workers'>>(masterPid, 'connections', { format: 'stream' }, 10_000, (p) => parts.push(p));
+      const listed = expandConnections({ ...end, workers: parts as WorkerRows[] });
+      const t2 = performance.now();
+      if (listed.connections.length !== perWorker * workers) throw new Error(`connections listed ${listed.connections.length}, expected ${perWorker * workers}`);
+      if (i >= 2) status.push(t1 - t0), connections.push(t2 - t1);
+    }
+    const statusCli: number[] = [];
+    const connectionsCli: number[] = [];
+    for (let i = 0; i < roundCount(); i++) {
+      statusCli.push(await timed(app, ['status', '--json'], env));
+      connectionsCli.push(await timed(app, ['connections', '--json'], env));
+    }
     await timed(app, ['stop'], env);
-    report(`status --json, ${workers} workers, ${(perWorker * workers).toLocaleString('en')} connections, CLI wall`, 'ms', times, null, below(200, 'ms'), CMD, note ?? undefined);
+    report(`control-socket round trip, ${size}: status`, 'ms', status, null, below(200, 'ms'), CMD, note ?? undefined);
+    report(`control-socket round trip, ${size}: connections (streamed rows, expanded)`, 'ms', connections, null, below(200, 'ms'), CMD, note ?? undefined);
+    report(`status --json, ${size}, CLI wall`, 'ms', statusCli, null, below(200, 'ms'), CMD, note ?? undefined);
+    report(`connections --json, ${size}, CLI wall`, 'ms', connectionsCli, null, null, CMD, note ?? undefined);
   } finally {
     killDaemon();
     await feed.kill();
@@ -104,4 +129,8 @@ export async function runCli(): Promise<void> {
   await runStatusLarge();
 }
 
-if (isMain(import.meta.url)) await runCli();
+if (isMain(import.meta.url)) {
+  if (process.argv[2] === 'large') await runStatusLarge();
+  else if (process.argv[2] === 'verbs') await runCliVerbs();
+  else await runCli();
+}

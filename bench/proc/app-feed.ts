@@ -6,6 +6,8 @@ import net from 'node:net';
 import './app-files.js';
 import { AsyncTcpConnection, Worker } from '../../src/index.js';
 
+// 32 workers x 313 connections on 2 shared cores can take longer than the default 30 s to be ready.
+Worker.readyTimeout = 120;
 const worker = new Worker({ name: 'feed', count: Number(process.env.BENCH_WORKERS ?? 4) });
 const conns = Number(process.env.BENCH_FEED_CONNS ?? 1000);
 const first = new Int32Array(conns).fill(-1);
