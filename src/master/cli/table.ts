@@ -25,23 +25,29 @@ export function paint(text: string, colour: Colour | null | undefined, enabled: 
 
 const GAP = '  ';
 
+/** Rows under a header, columns padded to their widest cell. Plain loops: `connections` renders 10,000 rows. */
 export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[], colour: boolean): string {
-  const cells = rows.map((row) => columns.map((c) => c.value(row)));
-  const widths = columns.map((c, i) => Math.max(c.title.length, ...cells.map((r) => r[i]!.length)));
-  const line = (values: string[], colours: (Colour | null)[]) =>
-    values
-      .map((v, i) => {
-        const padded = columns[i]!.right ? v.padStart(widths[i]!) : v.padEnd(widths[i]!);
-        return paint(padded, colours[i], colour);
-      })
-      .join(GAP)
-      .trimEnd();
-  const header = line(
-    columns.map((c) => c.title),
-    columns.map(() => 'bold'),
-  );
-  const body = cells.map((values, r) => line(values, columns.map((c) => c.colour?.(rows[r]!) ?? null)));
-  return [header, ...body].join('\n');
+  const widths = columns.map((c) => c.title.length);
+  const cells = rows.map((row) => {
+    const values = new Array<string>(columns.length);
+    for (let i = 0; i < columns.length; i++) {
+      const value = columns[i]!.value(row);
+      values[i] = value;
+      if (value.length > widths[i]!) widths[i] = value.length;
+    }
+    return values;
+  });
+  const line = (values: readonly string[], colourOf: (i: number) => Colour | null | undefined): string => {
+    let text = '';
+    for (let i = 0; i < values.length; i++) {
+      const padded = columns[i]!.right ? values[i]!.padStart(widths[i]!) : values[i]!.padEnd(widths[i]!);
+      text += (i === 0 ? '' : GAP) + (colour ? paint(padded, colourOf(i), true) : padded);
+    }
+    return text.trimEnd();
+  };
+  const lines = [line(columns.map((c) => c.title), () => 'bold')];
+  for (let r = 0; r < rows.length; r++) lines.push(line(cells[r]!, (i) => columns[i]!.colour?.(rows[r]!)));
+  return lines.join('\n');
 }
 
 /** A title line like `------- GLOBAL STATUS -------` `width` characters wide. */
