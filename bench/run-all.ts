@@ -27,8 +27,10 @@ const only = process.argv.slice(2);
 for (const [name, run] of parts) {
   if (only.length > 0 && !only.includes(name)) continue;
   console.log(`\n== ${name} ==`);
+  const partStarted = Date.now();
   try {
     await run();
+    console.log(`== ${name}: ${((Date.now() - partStarted) / 1000).toFixed(0)} s ==`);
   } catch (err) {
     console.log(`${name} FAILED: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     process.exitCode = 1;
