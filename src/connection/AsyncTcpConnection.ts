@@ -288,7 +288,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
         rethrowLater(err);
       }
     }
-    if (this.listenerCount('message') !== 0) this.emitSafe('message', data);
+    if (this.hasMessageListeners) this.emitSafe('message', data);
   }
 
   /** @internal */

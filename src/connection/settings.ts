@@ -58,6 +58,12 @@ export class ConnectionSettings<M> extends EventEmitter {
   onBufferDrain: Callback<[conn: this]> | null = null;
 
   private _headers: Record<string, string> = {};
+  /**
+   * @internal True while a `message` event listener is registered: the per-message path reads this field
+   * instead of asking the EventEmitter (`listenerCount` per message cost about half of our 64 B overhead).
+   * Kept up to date by the listener methods below, so it needs no per-connection `newListener` listener.
+   */
+  protected hasMessageListeners = false;
 
   /** Extra headers for the websocket upgrade request. @throws TypeError on CR/LF/NUL (header injection). */
   get headers(): Record<string, string> { return this._headers; }
@@ -65,6 +71,24 @@ export class ConnectionSettings<M> extends EventEmitter {
     checkHeaders(h);
     this._headers = h;
   }
+}
+
+/**
+ * The EventEmitter methods that add or remove listeners (`once`/`prependOnceListener` go through `on`/
+ * `prependListener`, a once-wrapper removes itself through `removeListener`), wrapped to refresh
+ * `hasMessageListeners`. Patched on the prototype: no per-connection closure or listener.
+ */
+for (const name of ['on', 'addListener', 'prependListener', 'removeListener', 'off', 'removeAllListeners'] as const) {
+  const base = EventEmitter.prototype[name] as (this: EventEmitter, ...args: unknown[]) => EventEmitter;
+  Object.defineProperty(ConnectionSettings.prototype, name, {
+    configurable: true,
+    writable: true,
+    value: function (this: ConnectionSettings<unknown> & { hasMessageListeners: boolean }, ...args: unknown[]): EventEmitter {
+      const result = base.apply(this, args);
+      this.hasMessageListeners = this.listenerCount('message') !== 0;
+      return result;
+    },
+  });
 }
 
 /** Options in seconds (fractions allowed, >= 0) and in bytes (whole numbers > 0). */
