@@ -18,6 +18,7 @@ class StreamLink implements Link {
   private open = false;
   private ending = false;
   private closed = false;
+  private drainWatched = false;
   private pending: Buffer = EMPTY;
   private readonly protocol: Protocol | null;
   private readonly scan: ScanningProtocol | null;
@@ -32,7 +33,6 @@ class StreamLink implements Link {
         return;
       }
       s.on('data', this.protocol === null ? (chunk: Buffer) => this.owner._linkMessage(chunk) : (chunk: Buffer) => this.onData(chunk));
-      s.on('drain', () => this.owner._linkDrain(this));
       s.on('error', (e: NodeJS.ErrnoException) => {
         if (!this.open) this.fault(connectFault(e, cfg.target.where));
       });
@@ -116,6 +116,14 @@ class StreamLink implements Link {
   bufferedAmount(): number {
     return this.socket === null ? 0 : this.socket.writableLength;
   }
+
+  watchDrain(): void {
+    if (this.drainWatched || this.socket === null) return;
+    this.drainWatched = true;
+    this.socket.on('drain', () => this.owner._linkDrain(this));
+  }
+
+  watchAlive(): void {}
 
   ping(): void {}
 
