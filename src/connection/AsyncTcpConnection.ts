@@ -148,7 +148,9 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     const st = this.state;
     if (st === 'open') {
       const link = this.link as Link;
-      if (link.bufferedAmount() >= this.maxSendBufferSize) return this.dropSend();
+      // One buffer read per message: below the limit after the last send (else bufferFull is set), the
+      // buffer has only shrunk since, so it is read before writing only while it is marked full.
+      if (this.bufferFull && link.bufferedAmount() >= this.maxSendBufferSize) return this.dropSend();
       if (!link.write(data)) {
         Counters.sendFailures++;
         return false;
@@ -413,9 +415,12 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     for (const data of q) if (link.write(data)) written++;
     this.messagesOut += written;
     Counters.messagesOut += written;
-    if (this.bufferFull && link.bufferedAmount() < this.maxSendBufferSize) {
+    const buffered = link.bufferedAmount();
+    if (this.bufferFull && buffered < this.maxSendBufferSize) {
       this.bufferFull = false;
       this.callback(this.onBufferDrain, 'bufferDrain');
+    } else if (!this.bufferFull && buffered >= this.maxSendBufferSize) {
+      this.markFull(); // the queue fitted, its frames with their headers do not: the next send() is dropped
     }
   }
 
