@@ -128,6 +128,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
       proxy: this.proxy === false ? null : this.proxy !== undefined ? parseProxy(this.proxy) : isWs ? proxyFromEnv(this.target.secure, this.target.host, this.target.port) : null,
       binary: this.websocketType === Ws.BINARY_TYPE_ARRAYBUFFER,
       maxPackageSize: this.maxPackageSize,
+      skipUTF8Validation: this.skipUTF8Validation,
       closeTimeoutMs: this.closeTimeout * 1000,
       protocol: getProtocol(scheme) ?? null,
     };

@@ -48,6 +48,8 @@ export interface LinkConfig {
   proxy: ProxyConfig | null;
   binary: boolean;
   maxPackageSize: number;
+  /** ws/wss: `ws`'s skipUTF8Validation. */
+  skipUTF8Validation: boolean;
   closeTimeoutMs: number;
   protocol: Protocol | null;
 }

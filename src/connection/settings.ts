@@ -28,6 +28,8 @@ export class ConnectionSettings<M> extends EventEmitter {
   declare maxSendBufferSize: number;
   /** Largest inbound websocket message or protocol package. Default 10 MiB. */
   declare maxPackageSize: number;
+  /** ws/wss: skip the UTF-8 check of inbound text frames (trusted feeds). Default false. */
+  declare skipUTF8Validation: boolean;
   /** TCP + proxy + TLS must be up within N seconds. Default 10; 0 = no limit. */
   declare connectTimeout: number;
   /** ws/wss: the 101 answer must come within N seconds of TCP connect. Default 10; 0 = no limit. */
@@ -101,6 +103,7 @@ Object.assign(ConnectionSettings.prototype, {
   websocketType: Ws.BINARY_TYPE_BLOB,
   maxSendBufferSize: 1024 * 1024,
   maxPackageSize: 10 * 1024 * 1024,
+  skipUTF8Validation: false,
   connectTimeout: 10,
   handshakeTimeout: 10,
   pongTimeout: 10,
@@ -142,7 +145,7 @@ const BYTES = ['maxSendBufferSize', 'maxPackageSize'] as const;
 const CALLBACKS = ['onConnect', 'onWebSocketConnect', 'onMessage', 'onClose', 'onError', 'onBufferFull', 'onBufferDrain'] as const;
 /** Every key `new AsyncTcpConnection(url, options)` accepts (each is also a settable property). */
 export const OPTION_KEYS: readonly string[] = [
-  ...SECONDS, ...BYTES, 'websocketType', 'headers', 'reconnect', 'tls', 'proxy', 'transport', ...CALLBACKS,
+  ...SECONDS, ...BYTES, 'skipUTF8Validation', 'websocketType', 'headers', 'reconnect', 'tls', 'proxy', 'transport', ...CALLBACKS,
 ];
 const POLICY_KEYS = ['initialDelay', 'maxDelay', 'factor', 'jitter', 'maxAttempts', 'resetAfter'];
 
@@ -185,6 +188,9 @@ export function checkSettings(s: ConnectionSettings<unknown>): void {
   }
   if (s.websocketType !== Ws.BINARY_TYPE_BLOB && s.websocketType !== Ws.BINARY_TYPE_ARRAYBUFFER) {
     throw new TypeError(`AsyncTcpConnection: websocketType must be Ws.BINARY_TYPE_BLOB or Ws.BINARY_TYPE_ARRAYBUFFER, got ${show(s.websocketType)}`);
+  }
+  if (typeof s.skipUTF8Validation !== 'boolean') {
+    throw new TypeError(`AsyncTcpConnection: skipUTF8Validation must be true or false, got ${show(s.skipUTF8Validation)}`);
   }
   if (s.transport !== 'tcp' && s.transport !== 'tls') {
     throw new TypeError(`AsyncTcpConnection: transport must be 'tcp' or 'tls', got ${show(s.transport)}`);

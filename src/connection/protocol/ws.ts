@@ -197,6 +197,7 @@ function wsOptions(link: WsLink, cfg: LinkConfig): ClientOptions {
     headers: cfg.headers,
     perMessageDeflate: false,
     maxPayload: cfg.maxPackageSize,
+    skipUTF8Validation: cfg.skipUTF8Validation,
     followRedirects: false,
     closeTimeout: cfg.closeTimeoutMs,
     createConnection: ((_opts: unknown, cb: (err: Error | null, s?: Socket) => void) => {
