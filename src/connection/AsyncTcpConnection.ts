@@ -12,7 +12,7 @@ import { checkHeaders, parseTarget, type Target } from './url.js';
 import type { ConnectionInfo, ConnectionOptions, ConnectionState, ConnectionTotals } from './types.js';
 import { Liveness, type LivenessHost } from './liveness.js';
 import { checkOptionKeys, checkSettings, ConnectionSettings } from './settings.js';
-import { byteSize, closeAll, coarseClock, countClosed, Counters, live as registry, rethrowLater, startClock, totals, type Tracked } from './registry.js';
+import { byteSize, closeAll, coarseClock, coarseEpoch, countClosed, Counters, live as registry, rethrowLater, startClock, totals, type Tracked } from './registry.js';
 
 let nextId = 1;
 
@@ -49,8 +49,6 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   reconnectAttempts = 0;
   /** Epoch ms of the pending reconnect, or null. */
   nextRetryAt: number | null = null;
-  /** Epoch ms (250 ms resolution) of the last inbound message, or null. */
-  lastMessageAt: number | null = null;
   // Addresses as interned IP strings and port numbers, rendered on read: 10,000 connections to one server
   // share two IP strings instead of keeping four strings and two socket-cached objects each.
   private localIp: string | null = null;
@@ -64,6 +62,8 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   /** The last fault reported through onError (SEND_FAIL excluded). */
   lastError: ConnectionFault | null = null;
 
+  /** `coarseClock.tick` of the last inbound message (0 = none yet); see `lastMessageAt`. */
+  private lastMessageTick = 0;
   private readonly target: Target;
   private link: Link | null = null;
   private socket: Socket | null = null;
@@ -99,6 +99,9 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     Object.assign(this, options);
     checkSettings(this);
   }
+
+  /** Epoch ms (250 ms resolution) of the last inbound message, or null. */
+  get lastMessageAt(): number | null { return coarseEpoch(this.lastMessageTick); }
 
   /** `'127.0.0.1:5555'` of the last connected socket, or null before the first connect. */
   get localAddress(): string | null { return this.localIp === null ? null : `${this.localIp}:${this.localPort}`; }
@@ -294,7 +297,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     if (this.state !== 'open' && this.state !== 'closing') return;
     this.messagesIn++;
     Counters.messagesIn++;
-    this.lastMessageAt = coarseClock.now;
+    this.lastMessageTick = coarseClock.tick;
     const cb = this.onMessage;
     if (cb !== null) {
       try {
