@@ -82,7 +82,8 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   private inFinalOnClose = false;
   private reconnectAfterClose: number | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
-  private readonly liveness: Liveness;
+  /** Deadlines and liveness timers; only while something is timed (connecting, pings, idle watchdog). */
+  private liveness: Liveness | null = null;
 
   /**
    * @param url `ws://`, `wss://`, `tcp://`, `tls://`, `ssl://`, `text://`, `frame://` or a registered scheme.
@@ -94,7 +95,6 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     this.target = targetOf(url);
     this.url = url;
     this.displayUrl = this.target.display;
-    this.liveness = new Liveness(this, this.target.where);
     checkOptionKeys(options);
     Object.assign(this, options);
     checkSettings(this);
@@ -140,7 +140,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     registry.add(this);
     startClock();
     this.setState('connecting');
-    this.liveness.armPhase(this.connectTimeout, ConnectionError.CONNECT_TIMEOUT);
+    this.timers().armPhase(this.connectTimeout, ConnectionError.CONNECT_TIMEOUT);
     this.link = isWs ? openWsLink(this, cfg) : openStreamLink(this, cfg);
   }
 
@@ -271,7 +271,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     const ws = this.target.scheme === 'ws' || this.target.scheme === 'wss';
     if (ws) {
       this.setState('handshaking');
-      this.liveness.armPhase(this.handshakeTimeout, ConnectionError.HANDSHAKE_TIMEOUT);
+      this.timers().armPhase(this.handshakeTimeout, ConnectionError.HANDSHAKE_TIMEOUT);
       this.callback(this.onConnect, 'connect');
     }
   }
@@ -279,13 +279,17 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   /** @internal */
   _linkOpen(link: Link, response: HandshakeResponse | null): void {
     if (link !== this.link) return;
-    this.liveness.clearPhase();
+    this.liveness?.stop();
     this.openedAt = Date.now();
     this.setState('open');
     const isWs = this.target.scheme === 'ws' || this.target.scheme === 'wss';
     const pingSeconds = isWs ? this.websocketPingInterval : 0;
-    if (pingSeconds > 0 || this.idleTimeout > 0) link.watchAlive();
-    this.liveness.start(pingSeconds, this.pongTimeout, this.idleTimeout);
+    if (pingSeconds > 0 || this.idleTimeout > 0) {
+      link.watchAlive();
+      this.timers().start(pingSeconds, this.pongTimeout, this.idleTimeout);
+    } else {
+      this.liveness = null; // nothing timed while open: an idle connection keeps no timer state
+    }
     this.flushQueue(link);
     if (this.bufferFull) link.watchDrain();
     if (response !== null) this.callback(this.onWebSocketConnect, 'open', response);
@@ -318,14 +322,14 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   _linkFault(link: Link, f: ConnectionFault): void {
     if (link !== this.link || this.userClosed) return;
     this.lastError = f;
-    this.liveness.stop();
+    this.liveness?.stop();
     this.callback(this.onError, 'error', f.code, f.message);
   }
 
   /** @internal */
   _linkClosed(link: Link, code: number | null, reason: string): void {
     if (link !== this.link) return;
-    this.liveness.stop();
+    this.liveness?.stop();
     this.link = null;
     if (this.socket !== null) {
       this.bytesInDone += this.socket.bytesRead;
@@ -439,6 +443,10 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     this.bufferFull = true;
     if (this.state === 'open') this.link?.watchDrain();
     this.callback(this.onBufferFull, 'bufferFull');
+  }
+
+  private timers(): Liveness {
+    return (this.liveness ??= new Liveness(this, this.target.where));
   }
 
   /** @internal Liveness: a number that changes whenever anything arrives. */
