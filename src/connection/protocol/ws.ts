@@ -105,8 +105,15 @@ class WsLink implements Link {
     if (req) {
       req.on('upgrade', (res: IncomingMessage) => this.upgraded(res));
     } else {
-      this.ws.once('upgrade', (res: IncomingMessage) => this.upgraded(res));
+      this.watchOpen(); // a `ws` that no longer keeps `_req`
     }
+  }
+
+  /** The open through `ws`'s own `upgrade` and `open` events (two more listener names per connection). */
+  private watchOpen(): void {
+    let response: IncomingMessage | null = null;
+    this.ws.once('upgrade', (res: IncomingMessage) => { response = res; });
+    this.ws.once('open', () => { if (response !== null) this.upgraded(response); });
   }
 
   /** @internal `ws`'s createConnection: opens our socket (direct, TLS, through a proxy) and hands it over. */
