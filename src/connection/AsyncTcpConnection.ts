@@ -507,8 +507,8 @@ function targetOf(url: string): Target {
 /** IP strings seen, so that connections to one server share one string each. Bounded like `targets`. */
 const ips = new Map<string, string>();
 
-function internIp(ip: string | undefined): string {
-  if (ip === undefined) return '';
+function internIp(ip: string | undefined): string | null {
+  if (ip === undefined) return null; // the socket is already gone: address unknown
   const known = ips.get(ip);
   if (known !== undefined) return known;
   if (ips.size >= 1024) ips.clear();
