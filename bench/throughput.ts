@@ -75,6 +75,19 @@ export async function inbound(kind: Kind, conns: number, options: Record<string,
   }
 }
 
+/**
+ * The same inbound row with the `ws` options a feed client would choose on both sides: no deflate offer,
+ * the same maxPayload, and skipUTF8Validation (ours: the `skipUTF8Validation` option). Not part of the
+ * full run. Run: node dist/bench/throughput.js inbound-variant bin16k 1
+ */
+export async function inboundVariant(kind: Kind, conns: number): Promise<void> {
+  const options = {
+    ours: { skipUTF8Validation: true },
+    raw: { perMessageDeflate: false, maxPayload: 10 * 1024 * 1024, skipUTF8Validation: true },
+  };
+  await inbound(kind, conns, options, 0.95, ' (both: no deflate offer, maxPayload 10 MiB, skipUTF8Validation)');
+}
+
 export async function outbound(kind: Kind, conns: number): Promise<void> {
   const binary = kind === 'bin16k';
   const size = KINDS[kind].bytes;
@@ -98,6 +111,7 @@ export async function runThroughput(): Promise<void> {
 if (isMain(import.meta.url)) {
   const only = process.argv[2];
   if (only === 'inbound') await inbound((process.argv[3] ?? 'text64') as Kind, Number(process.argv[4] ?? 1));
+  else if (only === 'inbound-variant') await inboundVariant((process.argv[3] ?? 'bin16k') as Kind, Number(process.argv[4] ?? 1));
   else if (only === 'outbound') await outbound((process.argv[3] ?? 'text64') as Kind, Number(process.argv[4] ?? 1));
   else await runThroughput();
 }

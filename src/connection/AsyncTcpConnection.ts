@@ -10,9 +10,9 @@ import { openStreamLink } from './transport/stream.js';
 import { parseProxy, proxyFromEnv } from './transport/proxy.js';
 import { checkHeaders, parseTarget, type Target } from './url.js';
 import type { ConnectionInfo, ConnectionOptions, ConnectionState, ConnectionTotals } from './types.js';
-import { Liveness } from './liveness.js';
+import { Liveness, type LivenessHost } from './liveness.js';
 import { checkOptionKeys, checkSettings, ConnectionSettings } from './settings.js';
-import { byteSize, closeAll, coarseClock, countClosed, Counters, live as registry, rethrowLater, startClock, totals, type Tracked } from './registry.js';
+import { byteSize, closeAll, coarseClock, coarseEpoch, countClosed, Counters, live as registry, rethrowLater, startClock, totals, type Tracked } from './registry.js';
 
 let nextId = 1;
 
@@ -22,7 +22,7 @@ let nextId = 1;
  * Callbacks run after the connection's own bookkeeping; an exception thrown by one is re-thrown on the next
  * tick (an uncaught exception the worker process reports), never swallowed.
  */
-export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<M> implements LinkOwner, Tracked {
+export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<M> implements LinkOwner, LivenessHost, Tracked {
   /** Every connection that was `connect()`ed and is not finally closed (including those waiting to reconnect). */
   static get connections(): ReadonlySet<AsyncTcpConnection<unknown>> { return registry as Set<AsyncTcpConnection<unknown>>; }
   /** Process-wide counters: messages and wire bytes in/out, reconnects scheduled, sends dropped. */
@@ -49,10 +49,12 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   reconnectAttempts = 0;
   /** Epoch ms of the pending reconnect, or null. */
   nextRetryAt: number | null = null;
-  /** Epoch ms (250 ms resolution) of the last inbound message, or null. */
-  lastMessageAt: number | null = null;
-  localAddress: string | null = null;
-  remoteAddress: string | null = null;
+  // Addresses as interned IP strings and port numbers, rendered on read: 10,000 connections to one server
+  // share two IP strings instead of keeping four strings and two socket-cached objects each.
+  private localIp: string | null = null;
+  private localPort = 0;
+  private remoteIp: string | null = null;
+  private remotePort = 0;
   /** Close code of the last close (websocket: what the server sent, 1006 if none); null for streams or before any close. */
   closeCode: number | null = null;
   /** Close reason the server sent (websocket). */
@@ -60,6 +62,8 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   /** The last fault reported through onError (SEND_FAIL excluded). */
   lastError: ConnectionFault | null = null;
 
+  /** `coarseClock.tick` of the last inbound message (0 = none yet); see `lastMessageAt`. */
+  private lastMessageTick = 0;
   private readonly target: Target;
   private link: Link | null = null;
   private socket: Socket | null = null;
@@ -68,7 +72,8 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   /** Bytes already added to the process totals when this connection last left the registry. */
   private countedIn = 0;
   private countedOut = 0;
-  private queue: SendData[] = [];
+  /** Sends waiting for the open; created by the first one. */
+  private queue: SendData[] | null = null;
   private queuedBytes = 0;
   private bufferFull = false;
   private alive = 0;
@@ -77,7 +82,8 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   private inFinalOnClose = false;
   private reconnectAfterClose: number | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
-  private readonly liveness: Liveness;
+  /** Deadlines and liveness timers; only while something is timed (connecting, pings, idle watchdog). */
+  private liveness: Liveness | null = null;
 
   /**
    * @param url `ws://`, `wss://`, `tcp://`, `tls://`, `ssl://`, `text://`, `frame://` or a registered scheme.
@@ -86,18 +92,21 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
    */
   constructor(url: string, options: ConnectionOptions<AsyncTcpConnection<M>, M> = {}) {
     super();
-    this.target = parseTarget(url, knownSchemes());
+    this.target = targetOf(url);
     this.url = url;
     this.displayUrl = this.target.display;
-    this.liveness = new Liveness({
-      activity: () => this.messagesIn + this.alive,
-      ping: () => { if (this.state === 'open') this.link?.ping(); },
-      expire: (f) => this.expire(f),
-    }, this.target.where);
     checkOptionKeys(options);
     Object.assign(this, options);
     checkSettings(this);
   }
+
+  /** Epoch ms (250 ms resolution) of the last inbound message, or null. */
+  get lastMessageAt(): number | null { return coarseEpoch(this.lastMessageTick); }
+
+  /** `'127.0.0.1:5555'` of the last connected socket, or null before the first connect. */
+  get localAddress(): string | null { return this.localIp === null ? null : `${this.localIp}:${this.localPort}`; }
+  /** `'127.0.0.1:5555'` of the peer of the last connected socket (the proxy when tunnelled), or null. */
+  get remoteAddress(): string | null { return this.remoteIp === null ? null : `${this.remoteIp}:${this.remotePort}`; }
 
   /** Wire bytes received over the life of this object (all attempts). */
   get bytesIn(): number { return this.bytesInDone + (this.socket?.bytesRead ?? 0); }
@@ -110,18 +119,19 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
    */
   connect(): void {
     if (this.state !== 'initial' && this.state !== 'closed' && this.state !== 'reconnecting') return;
-    checkHeaders(this.headers);
+    checkHeaders(this.headersOrNone);
     checkSettings(this);
     const { scheme } = this.target;
     const isWs = scheme === 'ws' || scheme === 'wss';
     const cfg: LinkConfig = {
       target: !isWs && this.transport === 'tls' ? { ...this.target, secure: true } : this.target,
       url: this.url,
-      headers: this.headers,
-      tls: this.tls,
+      headers: this.headersOrNone,
+      tls: this.tlsOrNone,
       proxy: this.proxy === false ? null : this.proxy !== undefined ? parseProxy(this.proxy) : isWs ? proxyFromEnv(this.target.secure, this.target.host, this.target.port) : null,
       binary: this.websocketType === Ws.BINARY_TYPE_ARRAYBUFFER,
       maxPackageSize: this.maxPackageSize,
+      skipUTF8Validation: this.skipUTF8Validation,
       closeTimeoutMs: this.closeTimeout * 1000,
       protocol: getProtocol(scheme) ?? null,
     };
@@ -130,7 +140,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     registry.add(this);
     startClock();
     this.setState('connecting');
-    this.liveness.armPhase(this.connectTimeout, ConnectionError.CONNECT_TIMEOUT, `no connection within ${this.connectTimeout} s`);
+    this.timers().armPhase(this.connectTimeout, ConnectionError.CONNECT_TIMEOUT);
     this.link = isWs ? openWsLink(this, cfg) : openStreamLink(this, cfg);
   }
 
@@ -142,7 +152,9 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     const st = this.state;
     if (st === 'open') {
       const link = this.link as Link;
-      if (link.bufferedAmount() >= this.maxSendBufferSize) return this.dropSend();
+      // One buffer read per message: below the limit after the last send (else bufferFull is set), the
+      // buffer has only shrunk since, so it is read before writing only while it is marked full.
+      if (this.bufferFull && link.bufferedAmount() >= this.maxSendBufferSize) return this.dropSend();
       if (!link.write(data)) {
         Counters.sendFailures++;
         return false;
@@ -157,7 +169,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
       return false;
     }
     if (this.queuedBytes >= this.maxSendBufferSize) return this.dropSend();
-    this.queue.push(data);
+    (this.queue ??= []).push(data);
     this.queuedBytes += byteSize(data);
     if (this.queuedBytes >= this.maxSendBufferSize) this.markFull();
     return null;
@@ -251,12 +263,15 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   _linkConnected(link: Link, socket: Socket): void {
     if (link !== this.link) return;
     this.socket = socket;
-    this.localAddress = `${socket.localAddress}:${socket.localPort}`;
-    this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.localIp = internIp(socket.localAddress);
+    this.localPort = socket.localPort ?? 0;
+    this.remoteIp = internIp(socket.remoteAddress);
+    this.remotePort = socket.remotePort ?? 0;
+    forgetAddressCache(socket);
     const ws = this.target.scheme === 'ws' || this.target.scheme === 'wss';
     if (ws) {
       this.setState('handshaking');
-      this.liveness.armPhase(this.handshakeTimeout, ConnectionError.HANDSHAKE_TIMEOUT, `no answer to the upgrade request within ${this.handshakeTimeout} s`);
+      this.timers().armPhase(this.handshakeTimeout, ConnectionError.HANDSHAKE_TIMEOUT);
       this.callback(this.onConnect, 'connect');
     }
   }
@@ -264,12 +279,19 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   /** @internal */
   _linkOpen(link: Link, response: HandshakeResponse | null): void {
     if (link !== this.link) return;
-    this.liveness.clearPhase();
+    this.liveness?.stop();
     this.openedAt = Date.now();
     this.setState('open');
     const isWs = this.target.scheme === 'ws' || this.target.scheme === 'wss';
-    this.liveness.start(isWs ? this.websocketPingInterval : 0, this.pongTimeout, this.idleTimeout);
+    const pingSeconds = isWs ? this.websocketPingInterval : 0;
+    if (pingSeconds > 0 || this.idleTimeout > 0) {
+      link.watchAlive();
+      this.timers().start(pingSeconds, this.pongTimeout, this.idleTimeout);
+    } else {
+      this.liveness = null; // nothing timed while open: an idle connection keeps no timer state
+    }
     this.flushQueue(link);
+    if (this.bufferFull) link.watchDrain();
     if (response !== null) this.callback(this.onWebSocketConnect, 'open', response);
     else this.callback(this.onConnect, 'connect');
   }
@@ -279,7 +301,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     if (this.state !== 'open' && this.state !== 'closing') return;
     this.messagesIn++;
     Counters.messagesIn++;
-    this.lastMessageAt = coarseClock.now;
+    this.lastMessageTick = coarseClock.tick;
     const cb = this.onMessage;
     if (cb !== null) {
       try {
@@ -288,7 +310,7 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
         rethrowLater(err);
       }
     }
-    if (this.listenerCount('message') !== 0) this.emitSafe('message', data);
+    if (this.hasMessageListeners) this.emitSafe('message', data);
   }
 
   /** @internal */
@@ -300,14 +322,14 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   _linkFault(link: Link, f: ConnectionFault): void {
     if (link !== this.link || this.userClosed) return;
     this.lastError = f;
-    this.liveness.stop();
+    this.liveness?.stop();
     this.callback(this.onError, 'error', f.code, f.message);
   }
 
   /** @internal */
   _linkClosed(link: Link, code: number | null, reason: string): void {
     if (link !== this.link) return;
-    this.liveness.stop();
+    this.liveness?.stop();
     this.link = null;
     if (this.socket !== null) {
       this.bytesInDone += this.socket.bytesRead;
@@ -380,8 +402,8 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   private finish(): void {
     this.clearReconnect();
     if (this.state !== 'closed') this.setState('closed');
-    if (this.queue.length > 0) {
-      this.queue = [];
+    if (this.queue !== null) {
+      this.queue = null;
       this.queuedBytes = 0;
     }
     this.bufferFull = false;
@@ -393,17 +415,20 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   }
 
   private flushQueue(link: Link): void {
-    if (this.queue.length === 0) return;
     const q = this.queue;
-    this.queue = [];
+    if (q === null) return;
+    this.queue = null;
     this.queuedBytes = 0;
     let written = 0;
     for (const data of q) if (link.write(data)) written++;
     this.messagesOut += written;
     Counters.messagesOut += written;
-    if (this.bufferFull && link.bufferedAmount() < this.maxSendBufferSize) {
+    const buffered = link.bufferedAmount();
+    if (this.bufferFull && buffered < this.maxSendBufferSize) {
       this.bufferFull = false;
       this.callback(this.onBufferDrain, 'bufferDrain');
+    } else if (!this.bufferFull && buffered >= this.maxSendBufferSize) {
+      this.markFull(); // the queue fitted, its frames with their headers do not: the next send() is dropped
     }
   }
 
@@ -416,11 +441,26 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
 
   private markFull(): void {
     this.bufferFull = true;
+    if (this.state === 'open') this.link?.watchDrain();
     this.callback(this.onBufferFull, 'bufferFull');
   }
 
-  /** A deadline passed: report it and drop the socket. */
-  private expire(f: ConnectionFault): void {
+  private timers(): Liveness {
+    return (this.liveness ??= new Liveness(this, this.target.where));
+  }
+
+  /** @internal Liveness: a number that changes whenever anything arrives. */
+  _livenessActivity(): number {
+    return this.messagesIn + this.alive;
+  }
+
+  /** @internal Liveness: one ping frame. */
+  _livenessPing(): void {
+    if (this.state === 'open') this.link?.ping();
+  }
+
+  /** @internal Liveness: a deadline passed: report it and drop the socket. */
+  _livenessExpire(f: ConnectionFault): void {
     const link = this.link;
     if (link === null) return;
     this._linkFault(link, f);
@@ -446,6 +486,44 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
       rethrowLater(err);
     }
   }
+}
+
+/**
+ * Parsed targets by URL, shared (frozen) by every connection to the same URL: the parse and its strings
+ * (~0.3 KiB) are paid once, not per connection. Bounded: cleared when it grows past 1,024 URLs.
+ */
+const targets = new Map<string, Target>();
+
+function targetOf(url: string): Target {
+  let t = targets.get(url);
+  if (t === undefined) {
+    t = Object.freeze(parseTarget(url, knownSchemes()));
+    if (targets.size >= 1024) targets.clear();
+    targets.set(url, t);
+  }
+  return t;
+}
+
+/** IP strings seen, so that connections to one server share one string each. Bounded like `targets`. */
+const ips = new Map<string, string>();
+
+function internIp(ip: string | undefined): string | null {
+  if (ip === undefined) return null; // the socket is already gone: address unknown
+  const known = ips.get(ip);
+  if (known !== undefined) return known;
+  if (ips.size >= 1024) ips.clear();
+  ips.set(ip, ip);
+  return ip;
+}
+
+/**
+ * Reading a socket's addresses makes Node cache them on the socket (`_sockname`/`_peername`, an object and a
+ * string each, for the socket's life). We keep our own copy, so drop those; Node re-reads them if asked.
+ */
+function forgetAddressCache(socket: Socket): void {
+  const s = socket as Socket & { _sockname?: unknown; _peername?: unknown };
+  s._sockname = undefined;
+  s._peername = undefined;
 }
 
 /**

@@ -27,6 +27,10 @@ export interface Link {
   write(data: SendData): boolean;
   /** Bytes accepted but not yet handed to the kernel. */
   bufferedAmount(): number;
+  /** Reports the socket's drain through `_linkDrain` from now on (asked once the send buffer is full). */
+  watchDrain(): void;
+  /** Reports inbound pings and pongs through `_linkAlive` from now on (asked when liveness timers run). */
+  watchAlive(): void;
   /** Sends a websocket ping (no-op for stream protocols). */
   ping(): void;
   /** Graceful close: websocket close frame / TCP FIN, bounded by the close timeout. */
@@ -44,6 +48,8 @@ export interface LinkConfig {
   proxy: ProxyConfig | null;
   binary: boolean;
   maxPackageSize: number;
+  /** ws/wss: `ws`'s skipUTF8Validation. */
+  skipUTF8Validation: boolean;
   closeTimeoutMs: number;
   protocol: Protocol | null;
 }

@@ -2,14 +2,19 @@
 // pong deadline, and the inbound idle watchdog. All unref'd: the socket keeps the process alive, not these.
 import { ConnectionError, fault, type ConnectionErrorCode, type ConnectionFault } from './errors.js';
 
-/** What the timers need from the connection. */
+/** What the timers need from the connection (methods of the connection itself: no closures per connection). */
 export interface LivenessHost {
   /** A number that changes whenever anything arrives (messages, pings, pongs). */
-  activity(): number;
+  _livenessActivity(): number;
   /** Sends one ping frame. */
-  ping(): void;
+  _livenessPing(): void;
   /** A deadline passed: report `f` and drop the socket. */
-  expire(f: ConnectionFault): void;
+  _livenessExpire(f: ConnectionFault): void;
+}
+
+/** What a phase deadline reports, built only when it passes. */
+function phaseDetail(code: ConnectionErrorCode, seconds: number): string {
+  return code === ConnectionError.HANDSHAKE_TIMEOUT ? `no answer to the upgrade request within ${seconds} s` : `no connection within ${seconds} s`;
 }
 
 /** Deadlines and liveness timers of one connection (reused across attempts). */
@@ -21,11 +26,11 @@ export class Liveness {
 
   constructor(private readonly host: LivenessHost, private readonly where: string) {}
 
-  /** Arms the deadline of the current phase (connect or handshake); 0 or less = none. */
-  armPhase(seconds: number, code: ConnectionErrorCode, detail: string): void {
+  /** Arms the deadline of the current phase (CONNECT_TIMEOUT or HANDSHAKE_TIMEOUT); 0 or less = none. */
+  armPhase(seconds: number, code: ConnectionErrorCode): void {
     this.clearPhase();
     if (!(seconds > 0)) return;
-    this.phaseTimer = setTimeout(() => this.host.expire(fault(code, this.where, detail)), seconds * 1000);
+    this.phaseTimer = setTimeout(() => this.host._livenessExpire(fault(code, this.where, phaseDetail(code, seconds))), seconds * 1000);
     this.phaseTimer.unref();
   }
 
@@ -44,16 +49,16 @@ export class Liveness {
       this.pingTimer.unref();
     }
     if (idleSeconds > 0) {
-      let mark = this.host.activity();
+      let mark = this.host._livenessActivity();
       let seen = Date.now();
       this.idleTimer = setInterval(() => {
         const now = Date.now();
-        const a = this.host.activity();
+        const a = this.host._livenessActivity();
         if (a !== mark) {
           mark = a;
           seen = now;
         } else if (now - seen >= idleSeconds * 1000) {
-          this.host.expire(fault(ConnectionError.IDLE_TIMEOUT, this.where, `for ${idleSeconds} s (idleTimeout)`));
+          this.host._livenessExpire(fault(ConnectionError.IDLE_TIMEOUT, this.where, `for ${idleSeconds} s (idleTimeout)`));
         }
       }, Math.max(10, (idleSeconds * 1000) / 4));
       this.idleTimer.unref();
@@ -61,13 +66,13 @@ export class Liveness {
   }
 
   private ping(pongSeconds: number): void {
-    this.host.ping();
+    this.host._livenessPing();
     if (this.pongTimer !== null || !(pongSeconds > 0)) return;
-    const mark = this.host.activity();
+    const mark = this.host._livenessActivity();
     this.pongTimer = setTimeout(() => {
       this.pongTimer = null;
-      if (this.host.activity() === mark) {
-        this.host.expire(fault(ConnectionError.PONG_TIMEOUT, this.where, `nothing received within ${pongSeconds} s (pongTimeout)`));
+      if (this.host._livenessActivity() === mark) {
+        this.host._livenessExpire(fault(ConnectionError.PONG_TIMEOUT, this.where, `nothing received within ${pongSeconds} s (pongTimeout)`));
       }
     }, pongSeconds * 1000);
     this.pongTimer.unref();

@@ -9,19 +9,36 @@ export interface Tracked {
   uncountedBytes(): { in: number; out: number };
 }
 
+/** Unit of the coarse clock in ms. */
+const COARSE_MS = 10;
+/** Epoch ms of coarse tick 0 (one unit back, so that every reading is >= 1 and 0 can mean "never"). */
+const COARSE_BASE = Date.now() - COARSE_MS;
+
+function coarseNow(): number {
+  return Math.floor((Date.now() - COARSE_BASE) / COARSE_MS);
+}
+
 /**
- * A coarse clock (epoch ms, 250 ms resolution) for per-message timestamps: reading a field costs nothing on
- * the hot path, `Date.now()` per message would. Ticks only while there are live connections (unref'd).
+ * A coarse clock for per-message timestamps, refreshed every 250 ms: reading a field costs nothing on the
+ * hot path, `Date.now()` per message would. Counts 10 ms units since COARSE_BASE, a small integer (a Smi
+ * for 248 days): storing it into a connection allocates nothing, while an epoch-ms double stored into a
+ * field that may also hold null allocates a heap number per message. Ticks only while there are live
+ * connections (unref'd).
  */
-export const coarseClock = { now: Date.now() };
+export const coarseClock = { tick: coarseNow() };
 let ticker: NodeJS.Timeout | null = null;
+
+/** Epoch ms of a `coarseClock.tick` reading; null for 0 (never). */
+export function coarseEpoch(tick: number): number | null {
+  return tick === 0 ? null : COARSE_BASE + tick * COARSE_MS;
+}
 
 /** Starts the coarse clock if needed (called when a connection joins the registry). */
 export function startClock(): void {
-  coarseClock.now = Date.now();
+  coarseClock.tick = coarseNow();
   if (ticker !== null) return;
   ticker = setInterval(() => {
-    coarseClock.now = Date.now();
+    coarseClock.tick = coarseNow();
     if (live.size === 0 && ticker !== null) {
       clearInterval(ticker);
       ticker = null;

@@ -13,58 +13,130 @@ import { checkHeaders } from './url.js';
  */
 export type Callback<A extends unknown[]> = { bivarianceHack(...args: A): void }['bivarianceHack'];
 
+const NONE: Record<string, never> = Object.freeze({});
+
 /** Options and callbacks of a connection (see docs/connections.md for each one). */
 export class ConnectionSettings<M> extends EventEmitter {
+  // Options and callbacks are declared here and their defaults live on the prototype (below the class):
+  // a connection holds own properties only for what was set, which keeps ~20 fields (~160 B) out of
+  // every connection object. Reading one is a prototype load at most.
   /** ws/wss: send a ping frame every N seconds after the handshake; 0 = off. Default 0. */
-  websocketPingInterval = 0;
+  declare websocketPingInterval: number;
   /** `Ws.BINARY_TYPE_BLOB` (text frames, default) or `Ws.BINARY_TYPE_ARRAYBUFFER` (binary frames). */
-  websocketType: string = Ws.BINARY_TYPE_BLOB;
+  declare websocketType: string;
   /** Bound of the queue while not open and of the socket buffer while open. Default 1 MiB. */
-  maxSendBufferSize = 1024 * 1024;
+  declare maxSendBufferSize: number;
   /** Largest inbound websocket message or protocol package. Default 10 MiB. */
-  maxPackageSize = 10 * 1024 * 1024;
+  declare maxPackageSize: number;
+  /** ws/wss: skip the UTF-8 check of inbound text frames (trusted feeds). Default false. */
+  declare skipUTF8Validation: boolean;
   /** TCP + proxy + TLS must be up within N seconds. Default 10; 0 = no limit. */
-  connectTimeout = 10;
+  declare connectTimeout: number;
   /** ws/wss: the 101 answer must come within N seconds of TCP connect. Default 10; 0 = no limit. */
-  handshakeTimeout = 10;
+  declare handshakeTimeout: number;
   /** After a ping, something (pong or data) must arrive within N seconds. Default 10. */
-  pongTimeout = 10;
+  declare pongTimeout: number;
   /** Close when nothing arrives for N seconds; 0 = off (default). */
-  idleTimeout = 0;
+  declare idleTimeout: number;
   /** A graceful close waits at most N seconds for the peer. Default 2. */
-  closeTimeout = 2;
+  declare closeTimeout: number;
   /** Automatic reconnect policy; `true` = defaults; `null` or `false` = off (default, as in Workerman). */
-  reconnect: ReconnectPolicy | boolean | null = null;
-  /** TLS options for wss/tls/ssl (`ca`, `cert`, `key`, `rejectUnauthorized`, `servername`, ...). */
-  tls: TlsOptions = {};
+  declare reconnect: ReconnectPolicy | boolean | null;
   /** HTTP CONNECT proxy URL; `false` = never; unset = HTTPS_PROXY/HTTP_PROXY/NO_PROXY for ws/wss. */
-  proxy: string | false | undefined = undefined;
+  declare proxy: string | false | undefined;
   /** Stream protocols only: `'tls'` runs text/frame/user protocols over TLS. Default `'tcp'`. */
-  transport: 'tcp' | 'tls' = 'tcp';
+  declare transport: 'tcp' | 'tls';
 
   /** TCP (and TLS) is up; for ws/wss before the handshake. */
-  onConnect: Callback<[conn: this]> | null = null;
+  declare onConnect: Callback<[conn: this]> | null;
   /** ws/wss handshake done; `response` renders as the HTTP answer with `String(response)`. */
-  onWebSocketConnect: Callback<[conn: this, response: HandshakeResponse]> | null = null;
+  declare onWebSocketConnect: Callback<[conn: this, response: HandshakeResponse]> | null;
   /** One inbound message. */
-  onMessage: Callback<[conn: this, data: M]> | null = null;
+  declare onMessage: Callback<[conn: this, data: M]> | null;
   /** The socket is gone; `conn.closeCode`/`conn.closeReason` say why. */
-  onClose: Callback<[conn: this]> | null = null;
+  declare onClose: Callback<[conn: this]> | null;
   /** A failure with a stable code (see ConnectionError); followed by onClose except for SEND_FAIL. */
-  onError: Callback<[conn: this, code: number, message: string]> | null = null;
+  declare onError: Callback<[conn: this, code: number, message: string]> | null;
   /** The send queue or socket buffer reached `maxSendBufferSize`. */
-  onBufferFull: Callback<[conn: this]> | null = null;
+  declare onBufferFull: Callback<[conn: this]> | null;
   /** After onBufferFull: the buffer emptied. */
-  onBufferDrain: Callback<[conn: this]> | null = null;
+  declare onBufferDrain: Callback<[conn: this]> | null;
 
-  private _headers: Record<string, string> = {};
+  // `headers` and `tls` are created on first read: most connections never set them, and an empty object
+  // each is ~50 B per connection. Internally read through `headersOrNone`/`tlsOrNone` (never creates one).
+  private _headers: Record<string, string> | null = null;
+  private _tls: TlsOptions | null = null;
+  /**
+   * @internal True while a `message` event listener is registered: the per-message path reads this field
+   * instead of asking the EventEmitter (`listenerCount` per message cost about half of our 64 B overhead).
+   * Kept up to date by the listener methods below, so it needs no per-connection `newListener` listener.
+   */
+  protected hasMessageListeners = false;
+
+  constructor() {
+    super();
+    // Node's EventEmitter creates its listener table (~160 B, a dictionary) in its constructor; all of its
+    // methods also accept none and create it with the first listener. Most connections use callbacks only.
+    (this as unknown as { _events: unknown })._events = undefined;
+  }
 
   /** Extra headers for the websocket upgrade request. @throws TypeError on CR/LF/NUL (header injection). */
-  get headers(): Record<string, string> { return this._headers; }
+  get headers(): Record<string, string> { return (this._headers ??= {}); }
   set headers(h: Record<string, string>) {
     checkHeaders(h);
     this._headers = h;
   }
+
+  /** TLS options for wss/tls/ssl (`ca`, `cert`, `key`, `rejectUnauthorized`, `servername`, ...). */
+  get tls(): TlsOptions { return (this._tls ??= {}); }
+  set tls(t: TlsOptions) { this._tls = t; }
+
+  /** @internal The headers without creating an object. */
+  protected get headersOrNone(): Record<string, string> { return this._headers ?? NONE; }
+  /** @internal The TLS options without creating an object. */
+  protected get tlsOrNone(): TlsOptions { return this._tls ?? NONE; }
+}
+
+/** The defaults of the options and callbacks declared in ConnectionSettings (see docs/connections.md). */
+Object.assign(ConnectionSettings.prototype, {
+  websocketPingInterval: 0,
+  websocketType: Ws.BINARY_TYPE_BLOB,
+  maxSendBufferSize: 1024 * 1024,
+  maxPackageSize: 10 * 1024 * 1024,
+  skipUTF8Validation: false,
+  connectTimeout: 10,
+  handshakeTimeout: 10,
+  pongTimeout: 10,
+  idleTimeout: 0,
+  closeTimeout: 2,
+  reconnect: null,
+  proxy: undefined,
+  transport: 'tcp',
+  onConnect: null,
+  onWebSocketConnect: null,
+  onMessage: null,
+  onClose: null,
+  onError: null,
+  onBufferFull: null,
+  onBufferDrain: null,
+});
+
+/**
+ * The EventEmitter methods that add or remove listeners (`once`/`prependOnceListener` go through `on`/
+ * `prependListener`, a once-wrapper removes itself through `removeListener`), wrapped to refresh
+ * `hasMessageListeners`. Patched on the prototype: no per-connection closure or listener.
+ */
+for (const name of ['on', 'addListener', 'prependListener', 'removeListener', 'off', 'removeAllListeners'] as const) {
+  const base = EventEmitter.prototype[name] as (this: EventEmitter, ...args: unknown[]) => EventEmitter;
+  Object.defineProperty(ConnectionSettings.prototype, name, {
+    configurable: true,
+    writable: true,
+    value: function (this: ConnectionSettings<unknown> & { hasMessageListeners: boolean }, ...args: unknown[]): EventEmitter {
+      const result = base.apply(this, args);
+      this.hasMessageListeners = this.listenerCount('message') !== 0;
+      return result;
+    },
+  });
 }
 
 /** Options in seconds (fractions allowed, >= 0) and in bytes (whole numbers > 0). */
@@ -73,7 +145,7 @@ const BYTES = ['maxSendBufferSize', 'maxPackageSize'] as const;
 const CALLBACKS = ['onConnect', 'onWebSocketConnect', 'onMessage', 'onClose', 'onError', 'onBufferFull', 'onBufferDrain'] as const;
 /** Every key `new AsyncTcpConnection(url, options)` accepts (each is also a settable property). */
 export const OPTION_KEYS: readonly string[] = [
-  ...SECONDS, ...BYTES, 'websocketType', 'headers', 'reconnect', 'tls', 'proxy', 'transport', ...CALLBACKS,
+  ...SECONDS, ...BYTES, 'skipUTF8Validation', 'websocketType', 'headers', 'reconnect', 'tls', 'proxy', 'transport', ...CALLBACKS,
 ];
 const POLICY_KEYS = ['initialDelay', 'maxDelay', 'factor', 'jitter', 'maxAttempts', 'resetAfter'];
 
@@ -116,6 +188,9 @@ export function checkSettings(s: ConnectionSettings<unknown>): void {
   }
   if (s.websocketType !== Ws.BINARY_TYPE_BLOB && s.websocketType !== Ws.BINARY_TYPE_ARRAYBUFFER) {
     throw new TypeError(`AsyncTcpConnection: websocketType must be Ws.BINARY_TYPE_BLOB or Ws.BINARY_TYPE_ARRAYBUFFER, got ${show(s.websocketType)}`);
+  }
+  if (typeof s.skipUTF8Validation !== 'boolean') {
+    throw new TypeError(`AsyncTcpConnection: skipUTF8Validation must be true or false, got ${show(s.skipUTF8Validation)}`);
   }
   if (s.transport !== 'tcp' && s.transport !== 'tls') {
     throw new TypeError(`AsyncTcpConnection: transport must be 'tcp' or 'tls', got ${show(s.transport)}`);

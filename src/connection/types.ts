@@ -18,6 +18,8 @@ export interface ConnectionOptions<C, M = string | Buffer> {
   maxSendBufferSize?: number;
   /** Largest inbound websocket message or protocol package, in bytes. Default 10 MiB. */
   maxPackageSize?: number;
+  /** ws/wss: do not check that inbound text frames are valid UTF-8 (`ws` `skipUTF8Validation`). Default false. */
+  skipUTF8Validation?: boolean;
   /** Seconds for TCP (+ proxy + TLS) to connect. Default 10. 0 = no limit. */
   connectTimeout?: number;
   /** Seconds from TCP connect to the websocket 101 answer. Default 10. 0 = no limit. */

@@ -127,3 +127,26 @@ test('idleTimeout: a feed that goes silent is closed with IDLE_TIMEOUT', { timeo
     await srv.close();
   }
 });
+
+test('an invalid UTF-8 text frame: PROTOCOL_ERROR by default, delivered with skipUTF8Validation: true', { timeout: 10000 }, async () => {
+  const bad = Buffer.from([0x61, 0xff, 0x62]);
+  const srv = await startRawWsServer(() => frame(1, bad));
+  try {
+    const strict = new AsyncTcpConnection(`ws://127.0.0.1:${srv.port}`);
+    const rs = record(strict);
+    strict.connect();
+    await waitFor(() => rs.closes === 1, 'close of the strict connection');
+    assert.deepEqual(rs.events, ['connect', 'open', `error:${ConnectionError.PROTOCOL_ERROR}`, 'close']);
+    assert.match(rs.errors[0]!.message, /UTF-8/);
+
+    const lax = new AsyncTcpConnection(`ws://127.0.0.1:${srv.port}`, { skipUTF8Validation: true });
+    const rl = record(lax);
+    lax.connect();
+    await waitFor(() => rl.messages.length === 1, 'the message');
+    assert.equal(rl.messages[0], bad.toString());
+    lax.destroy();
+    assert.throws(() => new AsyncTcpConnection('ws://127.0.0.1:1', { skipUTF8Validation: 1 as unknown as boolean }), /skipUTF8Validation must be true or false, got 1/);
+  } finally {
+    await srv.close();
+  }
+});

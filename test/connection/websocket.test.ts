@@ -260,3 +260,29 @@ test('close() with a code websocket forbids throws and leaves the connection ope
     await srv.close();
   }
 });
+
+test('a ws without the internal _req field: the open comes through its own upgrade/open events, same order', { timeout: 10000 }, async () => {
+  // We take the 101 answer from ws's http request (`_req`) to keep ws's listener table small; a later ws
+  // might not keep that field. Hide it for this test (ws's own upgrade handler uses its local variable).
+  const { WebSocket } = await import('ws');
+  const proto = WebSocket.prototype as unknown as Record<string, unknown>;
+  Object.defineProperty(proto, '_req', { configurable: true, get: () => undefined, set: () => {} });
+  const srv = await startWsServer({}, (s) => s.send('hello'));
+  const conn = new AsyncTcpConnection(srv.url);
+  const r = record(conn);
+  let status = 0;
+  conn.onWebSocketConnect = (_c, res) => {
+    r.events.push('open');
+    status = res.statusCode;
+  };
+  try {
+    conn.connect();
+    await waitFor(() => r.messages.length === 1, 'the message');
+    assert.deepEqual(r.events, ['connect', 'open', 'message']);
+    assert.equal(status, 101);
+  } finally {
+    delete proto['_req'];
+    conn.destroy();
+    await srv.close();
+  }
+});

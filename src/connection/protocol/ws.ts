@@ -1,7 +1,7 @@
 // ws:// and wss:// on the `ws` package: the handshake, frames, ping and close are all `ws`'s; this file maps
 // its events onto the facade (LinkOwner) and its errors onto our stable codes.
 import type { Socket } from 'node:net';
-import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import { STATUS_CODES, type ClientRequest, type IncomingMessage } from 'node:http';
 import { WebSocket, type ClientOptions } from 'ws';
 import { ConnectionError, connectFault, fault, type ConnectionFault } from '../errors.js';
 import type { HandshakeResponse, Link, LinkConfig, LinkOwner, SendData } from '../link.js';
@@ -52,72 +52,100 @@ function classify(err: Error & { code?: string }, phase: 'connect' | 'handshake'
   return null; // socket errors after open end in a plain close (1006), as in Workerman
 }
 
+/** The link a `WebSocket` belongs to: the shared listeners below find their connection through it. */
+const LINK = Symbol('workerman.link');
+type LinkedWs = WebSocket & { [LINK]: WsLink };
+
+// The `ws` event listeners, shared by every connection (`ws` calls them with `this` = the WebSocket): a
+// connection costs no listener closures and no context holding its config for its whole life.
+function onWsMessage(this: WebSocket, data: Buffer, isBinary: boolean): void {
+  (this as LinkedWs)[LINK].owner._linkMessage(isBinary ? data : data.toString());
+}
+
+function onWsAlive(this: WebSocket): void {
+  (this as LinkedWs)[LINK].owner._linkAlive();
+}
+
+function onWsError(this: WebSocket, err: Error & { code?: string }): void {
+  (this as LinkedWs)[LINK].error(err);
+}
+
+function onWsClose(this: WebSocket, code: number, reason: Buffer): void {
+  const link = (this as LinkedWs)[LINK];
+  link.owner._linkClosed(link, code, reason.toString());
+}
+
 /** One websocket attempt. */
 class WsLink implements Link {
-  private readonly ws: WebSocket;
+  private readonly ws: LinkedWs;
   /** The first socket opened (the proxy tunnel while it is being set up), destroyed with the link. */
   private raw: Socket | null = null;
+  /** The socket `ws` runs on (TLS socket for wss). */
+  private socket: Socket | null = null;
   private phase: 'connect' | 'handshake' | 'open' = 'connect';
   private ending = false;
-  private response: HandshakeResponse | null = null;
+  private drainWatched = false;
   private readonly opts: { binary: boolean };
-  /**
-   * The socket's drain listener. A field, not a closure made inside createConnection: that closure's scope
-   * holds the http ClientRequest's callback, which would keep the request, the 101 response and its header
-   * strings alive for the whole life of the connection (~2 KiB each).
-   */
-  private readonly onDrain = (): void => this.owner._linkDrain(this);
+  private readonly where: string;
+  private readonly maxPackageSize: number;
 
-  constructor(private readonly owner: LinkOwner, cfg: LinkConfig) {
+  constructor(readonly owner: LinkOwner, cfg: LinkConfig) {
     this.opts = cfg.binary ? BINARY : TEXT;
-    const { target } = cfg;
-    // `closeTimeout` (ws >= 8.18) bounds our own graceful close; @types/ws does not know it yet.
-    const options: ClientOptions & { closeTimeout: number } = {
-      headers: cfg.headers,
-      perMessageDeflate: false,
-      maxPayload: cfg.maxPackageSize,
-      followRedirects: false,
-      closeTimeout: cfg.closeTimeoutMs,
-      createConnection: ((_opts: unknown, cb: (err: Error | null, s?: Socket) => void) => {
-        this.raw = openSocket(target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
-          if (err !== null) {
-            this.fault(err);
-            cb(new Error(err.message));
-            return;
-          }
-          s.on('drain', this.onDrain);
-          cb(null, s);
-        });
-        return undefined;
-      }) as never,
-    };
-    this.ws = new WebSocket(cfg.url, options);
-    this.ws.on('upgrade', (res) => { this.response = toResponse(res); });
-    this.ws.on('open', () => {
-      this.phase = 'open';
-      const response = this.response;
-      this.response = null; // handed to onWebSocketConnect; not kept for the life of the connection
-      this.owner._linkOpen(this, response);
+    this.where = cfg.target.where;
+    this.maxPackageSize = cfg.maxPackageSize;
+    this.ws = new WebSocket(cfg.url, wsOptions(this, cfg)) as LinkedWs;
+    this.ws[LINK] = this;
+    this.ws.on('message', onWsMessage);
+    this.ws.on('error', onWsError);
+    this.ws.on('close', onWsClose);
+    // The 101 answer and the open: from the attempt's http request, which `ws` drops once upgraded, so
+    // that the WebSocket's own listener table stays at three entries (each further event name costs
+    // ~100 B per connection). Our listener runs after `ws`'s, which has opened the socket by then.
+    const req = (this.ws as unknown as { _req?: ClientRequest | null })._req;
+    if (req) {
+      req.on('upgrade', (res: IncomingMessage) => this.upgraded(res));
+    } else {
+      this.watchOpen(); // a `ws` that no longer keeps `_req`
+    }
+  }
+
+  /** The open through `ws`'s own `upgrade` and `open` events (two more listener names per connection). */
+  private watchOpen(): void {
+    let response: IncomingMessage | null = null;
+    this.ws.once('upgrade', (res: IncomingMessage) => { response = res; });
+    this.ws.once('open', () => { if (response !== null) this.upgraded(response); });
+  }
+
+  /** @internal `ws`'s createConnection: opens our socket (direct, TLS, through a proxy) and hands it over. */
+  connectSocket(cfg: LinkConfig, cb: (err: Error | null, s?: Socket) => void): void {
+    this.raw = openSocket(cfg.target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
+      if (err !== null) {
+        this.fault(err);
+        cb(new Error(err.message));
+        return;
+      }
+      this.socket = s;
+      cb(null, s);
     });
-    this.ws.on('message', (data: Buffer, isBinary: boolean) => {
-      this.owner._linkMessage(isBinary ? data : data.toString());
-    });
-    this.ws.on('ping', () => this.owner._linkAlive());
-    this.ws.on('pong', () => this.owner._linkAlive());
-    this.ws.on('error', (err: Error & { code?: string }) => {
-      if (this.ending) return;
-      const f = classify(err, this.phase, target.where, cfg.maxPackageSize);
-      if (f !== null) this.fault(f);
-    });
-    this.ws.on('close', (code: number, reason: Buffer) => {
-      this.owner._linkClosed(this, code, reason.toString());
-    });
+  }
+
+  private upgraded(res: IncomingMessage): void {
+    if (this.ws.readyState !== WebSocket.OPEN || this.phase === 'open') return;
+    this.phase = 'open';
+    this.owner._linkOpen(this, toResponse(res));
   }
 
   private connected(s: Socket): void {
     if (this.phase !== 'connect') return;
     this.phase = 'handshake';
     this.owner._linkConnected(this, s);
+  }
+
+  /** @internal From the shared error listener. */
+  error(err: Error & { code?: string }): void {
+    if (this.ending) return;
+    const f = classify(err, this.phase, this.where, this.maxPackageSize);
+    if (f !== null) this.fault(f);
   }
 
   /** Reports the fault and drops the socket at once: a peer that broke the protocol is not waited on. */
@@ -138,6 +166,17 @@ class WsLink implements Link {
     return this.ws.bufferedAmount;
   }
 
+  watchDrain(): void {
+    if (this.drainWatched || this.socket === null) return;
+    this.drainWatched = true;
+    this.socket.on('drain', () => this.owner._linkDrain(this));
+  }
+
+  watchAlive(): void {
+    this.ws.on('ping', onWsAlive);
+    this.ws.on('pong', onWsAlive);
+  }
+
   ping(): void {
     if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
   }
@@ -153,6 +192,27 @@ class WsLink implements Link {
     this.ws.terminate();
     this.raw?.destroy();
   }
+}
+
+/**
+ * The `ws` client options of one attempt. A function of its own so that `createConnection`'s closure holds
+ * only the link and the config, and only until the socket is handed over.
+ */
+function wsOptions(link: WsLink, cfg: LinkConfig): ClientOptions {
+  // `closeTimeout` (ws >= 8.18) bounds our own graceful close; @types/ws does not know it yet.
+  const options: ClientOptions & { closeTimeout: number } = {
+    headers: cfg.headers,
+    perMessageDeflate: false,
+    maxPayload: cfg.maxPackageSize,
+    skipUTF8Validation: cfg.skipUTF8Validation,
+    followRedirects: false,
+    closeTimeout: cfg.closeTimeoutMs,
+    createConnection: ((_opts: unknown, cb: (err: Error | null, s?: Socket) => void) => {
+      link.connectSocket(cfg, cb);
+      return undefined;
+    }) as never,
+  };
+  return options;
 }
 
 /** Opens a ws/wss attempt for `owner`. */

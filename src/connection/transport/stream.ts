@@ -18,6 +18,7 @@ class StreamLink implements Link {
   private open = false;
   private ending = false;
   private closed = false;
+  private drainWatched = false;
   private pending: Buffer = EMPTY;
   private readonly protocol: Protocol | null;
   private readonly scan: ScanningProtocol | null;
@@ -32,7 +33,6 @@ class StreamLink implements Link {
         return;
       }
       s.on('data', this.protocol === null ? (chunk: Buffer) => this.owner._linkMessage(chunk) : (chunk: Buffer) => this.onData(chunk));
-      s.on('drain', () => this.owner._linkDrain(this));
       s.on('error', (e: NodeJS.ErrnoException) => {
         if (!this.open) this.fault(connectFault(e, cfg.target.where));
       });
@@ -50,33 +50,64 @@ class StreamLink implements Link {
   /**
    * Splits the byte stream into packages with the protocol's `input`, Workerman's contract. Walks the chunk
    * by offset: the built-in protocols (`scan`) need no Buffer view per package; a user protocol gets the
-   * views its `input(buffer)`/`decode(buffer)` contract needs.
+   * views its `input(buffer)`/`decode(buffer)` contract needs. The loops are separate small functions and
+   * the faults leave through `stop()`: the per-package path stays small enough for V8 to inline
+   * `subarray` and the message delivery into it.
    */
   private onData(chunk: Buffer): void {
-    const proto = this.protocol as Protocol;
-    const scan = this.scan;
     const buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+    const start = this.scan !== null ? this.splitScanning(buf, this.scan) : this.splitUser(buf, this.protocol as Protocol);
+    if (start < 0) return; // faulted
+    this.pending = start === 0 ? buf : start === buf.length ? EMPTY : buf.subarray(start);
+  }
+
+  /** The built-in protocols: returns where the unread rest starts, or -1 after a fault. */
+  private splitScanning(buf: Buffer, scan: ScanningProtocol): number {
+    const max = this.cfg.maxPackageSize;
+    let start = 0;
+    while (start < buf.length && !this.ending) {
+      const n = scan.inputAt(buf, start); // an integer: a length, 0 (need more) or -1 (bad)
+      const left = buf.length - start;
+      if (n <= 0 || n > max || n > left) {
+        if (this.stop(n, left, max)) return -1;
+        break;
+      }
+      const end = start + n;
+      let message: unknown;
+      try {
+        message = scan.decodeAt(buf, start, end);
+      } catch (e) {
+        start = end;
+        rethrowLater(e);
+        continue;
+      }
+      start = end;
+      this.owner._linkMessage(message);
+    }
+    return start;
+  }
+
+  /** A registered protocol (`input`/`decode` on Buffer views): returns the rest's start, or -1 after a fault. */
+  private splitUser(buf: Buffer, proto: Protocol): number {
     const max = this.cfg.maxPackageSize;
     let start = 0;
     while (start < buf.length && !this.ending) {
       const left = buf.length - start;
       let n: number;
       try {
-        n = scan !== null ? scan.inputAt(buf, start) : proto.input(start === 0 ? buf : buf.subarray(start), this.owner);
+        n = proto.input(start === 0 ? buf : buf.subarray(start), this.owner);
       } catch (e) {
-        return this.fault(fault(ConnectionError.PROTOCOL_ERROR, this.cfg.target.where, `input() threw: ${(e as Error).message}`));
+        this.fault(fault(ConnectionError.PROTOCOL_ERROR, this.cfg.target.where, `input() threw: ${(e as Error).message}`));
+        return -1;
       }
-      if (n === 0) {
-        if (left > max) return this.fault(fault(ConnectionError.PACKAGE_TOO_LARGE, this.cfg.target.where, `${left} bytes without a complete package (maxPackageSize ${max})`));
+      if (!Number.isInteger(n) || n <= 0 || n > max || n > left) {
+        if (this.stop(n, left, max)) return -1;
         break;
       }
-      if (!Number.isInteger(n) || n < 0) return this.fault(fault(ConnectionError.PROTOCOL_ERROR, this.cfg.target.where, `bad package (input() returned ${String(n)})`));
-      if (n > max) return this.fault(fault(ConnectionError.PACKAGE_TOO_LARGE, this.cfg.target.where, `package of ${n} bytes (maxPackageSize ${max})`));
-      if (n > left) break;
       const end = start + n;
       let message: unknown;
       try {
-        message = scan !== null ? scan.decodeAt(buf, start, end) : proto.decode(buf.subarray(start, end), this.owner);
+        message = proto.decode(buf.subarray(start, end), this.owner);
       } catch (e) {
         start = end;
         rethrowLater(e); // a bug in user code: surfaces as an uncaught exception, the stream stays in step
@@ -85,7 +116,26 @@ class StreamLink implements Link {
       start = end;
       this.owner._linkMessage(message);
     }
-    this.pending = start === 0 ? buf : start === buf.length ? EMPTY : buf.subarray(start);
+    return start;
+  }
+
+  /**
+   * `input` returned `n` that is not a complete package in the `left` bytes: true after reporting a fault
+   * (bad or oversize package, or more than `max` bytes without one), false to wait for more bytes.
+   */
+  private stop(n: number, left: number, max: number): boolean {
+    const where = this.cfg.target.where;
+    if (n === 0) {
+      if (left <= max) return false;
+      this.fault(fault(ConnectionError.PACKAGE_TOO_LARGE, where, `${left} bytes without a complete package (maxPackageSize ${max})`));
+    } else if (!Number.isInteger(n) || n < 0) {
+      this.fault(fault(ConnectionError.PROTOCOL_ERROR, where, `bad package (input() returned ${String(n)})`));
+    } else if (n > max) {
+      this.fault(fault(ConnectionError.PACKAGE_TOO_LARGE, where, `package of ${n} bytes (maxPackageSize ${max})`));
+    } else {
+      return false; // n > left: the rest of the package has not arrived yet
+    }
+    return true;
   }
 
   private fault(f: ConnectionFault): void {
@@ -116,6 +166,14 @@ class StreamLink implements Link {
   bufferedAmount(): number {
     return this.socket === null ? 0 : this.socket.writableLength;
   }
+
+  watchDrain(): void {
+    if (this.drainWatched || this.socket === null) return;
+    this.drainWatched = true;
+    this.socket.on('drain', () => this.owner._linkDrain(this));
+  }
+
+  watchAlive(): void {}
 
   ping(): void {}
 
