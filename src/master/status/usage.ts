@@ -42,6 +42,11 @@ export class UsageSampler {
     this.intervalMs = options.intervalMs ?? 1000;
   }
 
+  /** True between start() and stop(). */
+  get started(): boolean {
+    return this.timer !== null;
+  }
+
   /** Take a first sample now, then one every period. The timer never keeps a host process alive. */
   start(): void {
     if (this.timer) return;
