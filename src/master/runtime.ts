@@ -112,7 +112,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       throw new TypeError('Runtime.start: give exactly one of { script } or { module, export }');
     }
     checkOptions(options);
-    await loadEngine();
+    // The engine is imported while the script loads (a failed script load leaves it unobserved).
+    const engineLoaded = loadEngine();
+    engineLoaded.catch(() => undefined);
     let definitions: Worker[];
     let launch: RuntimeOptions & { env?: Record<string, string> };
     if (options.script) {
@@ -129,6 +131,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         env: { [ENV_WORKERS_MODULE]: module, [ENV_WORKERS_EXPORT]: name },
       };
     }
+    await engineLoaded;
     const runtime = new Runtime(definitions, launch);
     await runtime.openEndpoints();
     await runtime.startWorkers();
