@@ -1,6 +1,7 @@
 // The primary side of Worker.runAll(): hand the definitions to a loading Runtime, or run the CLI.
+// The CLI is imported only when it runs: every worker process and every host that embeds a Runtime loads
+// this file too, and none of them needs the CLI's code.
 import { setPrimaryEntry, type Worker } from '../worker/Worker.js';
-import { runCli } from './cli/index.js';
 import { deliverDefinitions, isLoadingScript } from './load-script.js';
 
 /** The script the CLI acts on; the `worker` bin sets it before importing the script. */
@@ -13,7 +14,7 @@ function primaryEntry(definitions: Worker[]): void {
     deliverDefinitions(definitions);
     return;
   }
-  runCli(definitions, scriptPath(), process.argv.slice(2)).then(
+  import('./cli/index.js').then(({ runCli }) => runCli(definitions, scriptPath(), process.argv.slice(2))).then(
     (code) => process.exit(code),
     (err: unknown) => {
       process.stderr.write(`workerman-ts: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -7,13 +7,26 @@ import { RuntimeStartError } from './errors.js';
 import { fileURLToPath } from 'node:url';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
 import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
-import { rollingReload, type ReloadResult } from './reload.js';
+import type { ReloadResult } from './reload.js';
 import { EXIT_CODES } from '../shared/messages.js';
-import { installSignals } from './signals.js';
-import { killAll, stopWorkers } from './stop.js';
-import { Endpoints } from './status/endpoints.js';
-import { StatusService, type ConnectionsReport, type StatusReport } from './status/index.js';
-import { describeExit, Supervisor, type Slot, type SlotState, type WorkerDefinition } from './supervisor.js';
+import type { Endpoints } from './status/endpoints.js';
+import type { StatusService, ConnectionsReport, StatusReport } from './status/index.js';
+import type { Slot, SlotState, Supervisor, WorkerDefinition } from './supervisor.js';
+
+/**
+ * The supervisor, status service, reload and stop machinery, imported by the first start()/create():
+ * the package entry exports Runtime, so every worker process and CLI verb loads this file (see engine.ts).
+ */
+type Engine = typeof import('./engine.js');
+let loadedEngine: Engine | null = null;
+async function loadEngine(): Promise<Engine> {
+  return (loadedEngine ??= await import('./engine.js'));
+}
+/** The engine, which every Runtime instance has (they are only made after loadEngine()). */
+function engine(): Engine {
+  if (!loadedEngine) throw new Error('workerman-ts: Runtime used before Runtime.start()');
+  return loadedEngine;
+}
 
 export interface RuntimeOptions {
   /** The start script (the file a user runs with `node app.js start`, ending in `Worker.runAll()`). */
@@ -64,8 +77,12 @@ export interface RuntimeEvents {
 }
 
 
-/** Runtimes of this process that have not been stopped: Worker.stopAll() outside a worker stops them. */
-const liveRuntimes = new Set<Runtime>();
+/**
+ * Runtimes of this process that have not been stopped: Worker.stopAll() outside a worker stops them.
+ * Process-wide: a start script that tsx runs as CommonJS loads this package as CommonJS, while the CLI it
+ * imports lazily (primary.ts) is ESM, so this module can exist twice in one master.
+ */
+const liveRuntimes = ((globalThis as { [key: symbol]: unknown })[Symbol.for('workerman-ts.liveRuntimes')] ??= new Set<Runtime>()) as Set<Runtime>;
 setPrimaryStopAll(() => {
   for (const runtime of liveRuntimes) void runtime.stop();
 });
@@ -95,6 +112,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       throw new TypeError('Runtime.start: give exactly one of { script } or { module, export }');
     }
     checkOptions(options);
+    // The engine is imported while the script loads (a failed script load leaves it unobserved).
+    const engineLoaded = loadEngine();
+    engineLoaded.catch(() => undefined);
     let definitions: Worker[];
     let launch: RuntimeOptions & { env?: Record<string, string> };
     if (options.script) {
@@ -111,6 +131,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         env: { [ENV_WORKERS_MODULE]: module, [ENV_WORKERS_EXPORT]: name },
       };
     }
+    await engineLoaded;
     const runtime = new Runtime(definitions, launch);
     await runtime.openEndpoints();
     await runtime.startWorkers();
@@ -120,7 +141,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Install the master's signal handlers for this runtime until it has stopped. */
   private takeSignals(): void {
-    const uninstall = installSignals(
+    const uninstall = engine().installSignals(
       {
         isStopping: () => this.stopping !== null,
         stop: (graceful) => void this.stop({ graceful }),
@@ -139,7 +160,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * It gets the object before the workers start, so a stop signal during start can stop them: then
    * `launch()` rejects with "stopped while starting".
    */
-  static create(definitions: readonly Worker[], options: RuntimeOptions): Runtime {
+  static async create(definitions: readonly Worker[], options: RuntimeOptions): Promise<Runtime> {
+    await loadEngine();
     return new Runtime(definitions, options);
   }
 
@@ -173,6 +195,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       count: w.count,
       reloadable: w.reloadable,
     }));
+    const { Endpoints, StatusService, Supervisor } = engine();
     this.supervisor = new Supervisor(defs, {
       script: this.script,
       ...(options.env ? { env: options.env } : {}),
@@ -234,7 +257,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       const startFailure = slot.readyAt === 0 || code === EXIT_CODES.START_FAILED;
       const givingUp = startFailure && slot.startFailures + 1 >= MAX_START_FAILURES;
       const outcome = expected ? '' : givingUp ? '' : ', replacing it';
-      this.log(`worker ${label(slot)} pid ${pid} exited: ${describeExit(code, signal)}${outcome}`);
+      this.log(`worker ${label(slot)} pid ${pid} exited: ${engine().describeExit(code, signal)}${outcome}`);
       this.emit('workerExit', snapshot(slot), code, signal);
       const definition = this.definitions[slot.definition.index];
       if (definition) void callHook(() => WorkerClass?.onWorkerExit?.(definition, code, signal, pid), this);
@@ -321,7 +344,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       const WorkerClass = this.definitions[0]?.constructor as typeof Worker | undefined;
       await callHook(() => WorkerClass?.onMasterReload?.(), this);
       this.log('reloading workers');
-      const result = await rollingReload(this.supervisor, {
+      const result = await engine().rollingReload(this.supervisor, {
         graceful: options.graceful ?? false,
         readyTimeout: this.readyTimeout,
         stopTimeout: this.stopTimeout,
@@ -352,7 +375,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     }
     this.log(options.graceful ? 'stopping gracefully' : 'stopping');
     this.stopping = (async () => {
-      await stopWorkers(this.supervisor, {
+      await engine().stopWorkers(this.supervisor, {
         graceful: options.graceful ?? false,
         timeout: options.timeout ?? this.stopTimeout,
       });
@@ -367,7 +390,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Escalate a stop in progress: SIGKILL every worker now. */
   kill(): void {
-    killAll(this.supervisor);
+    engine().killAll(this.supervisor);
   }
 }
 

@@ -1,6 +1,6 @@
 // Worker: the user-facing definition of a group of `count` processes, and Worker.runAll(),
 // the switch that makes this process a master (cluster primary) or one worker (cluster worker).
-import cluster from 'node:cluster';
+import { createRequire } from 'node:module';
 import { ENV_WORKER_ID, ENV_WORKER_INDEX } from '../shared/messages.js';
 import { attachToMaster, runWorkerProcess, requestStopAll } from './worker-process.js';
 
@@ -54,7 +54,20 @@ export async function withoutRunAll<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
-if (cluster.isWorker && process.env[ENV_WORKER_INDEX] !== undefined) attachToMaster();
+/**
+ * `cluster.isWorker`, with node:cluster loaded only when it is the question: a worker process has it loaded
+ * already (Node's start-up does), but in a primary it brings cluster's primary side and child_process
+ * (~15 ms) that a CLI verb like `status` never uses. `node:cluster` is only asked when the master's
+ * environment is there, or by Worker.stopAll().
+ */
+const requireBuiltin = createRequire(import.meta.url);
+function isClusterWorker(): boolean {
+  return (requireBuiltin('node:cluster') as typeof import('node:cluster').default).isWorker;
+}
+/** A worker process that our master forked (its environment names the definition to run). */
+const isOurWorker = process.env[ENV_WORKER_INDEX] !== undefined && isClusterWorker();
+
+if (isOurWorker) attachToMaster();
 
 export class Worker {
   /** Path of the pid file. Default: `<start script dir>/workerman.<script name>.pid`. */
@@ -126,7 +139,7 @@ export class Worker {
   static runAll(): void {
     if (runAllSuppressed > 0) return; // a workers module being loaded: only its export counts
     const index = process.env[ENV_WORKER_INDEX];
-    if (cluster.isWorker && index !== undefined) {
+    if (isOurWorker && index !== undefined) {
       const definition = definitions[Number(index)];
       if (!definition) {
         throw new Error(`worker definition #${index} not found: did the start script change while starting?`);
@@ -145,7 +158,7 @@ export class Worker {
    * host it stops every runtime of the process (never signals or exits the process itself).
    */
   static stopAll(): void {
-    if (cluster.isWorker) requestStopAll();
+    if (isClusterWorker()) requestStopAll();
     else primaryStopAll?.();
   }
 }

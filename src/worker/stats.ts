@@ -1,9 +1,12 @@
 // The counters a worker reports to the master (status, metrics): pushed every STATS_PUSH_INTERVAL_MS
 // and answered on request. Everything here runs once a period or once a request, never per message.
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+import { createRequire } from 'node:module';
+import type { IntervalHistogram } from 'node:perf_hooks';
 import { AsyncTcpConnection } from '../connection/index.js';
 import { CONNECTION_COLUMNS, STATS_PUSH_INTERVAL_MS, type ConnectionInfo, type MasterMessage, type WorkerMessage, type WorkerStats } from '../shared/messages.js';
 import { Timer } from './Timer.js';
+
+const requireBuiltin = createRequire(import.meta.url);
 
 /** Sampling resolution of the event-loop delay histogram (ms); delays are reported beyond it. */
 const LAG_RESOLUTION_MS = 10;
@@ -116,8 +119,14 @@ export function statsReply(request: Extract<MasterMessage, { wm: 'stats' }>): Wo
 /** Start measuring event-loop delay and pushing counters to the master every period (requestId 0). */
 export function startStatsReporting(send: (message: WorkerMessage) => void): void {
   if (pushTimer) return;
-  histogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
-  histogram.enable();
+  // node:perf_hooks (a dozen internal modules) is loaded here, not with the package, which CLI verbs load
+  // too; and only after this turn of the loop, so a worker's `ready` goes out first.
+  setImmediate(() => {
+    if (!pushTimer || histogram) return;
+    const { monitorEventLoopDelay } = requireBuiltin('node:perf_hooks') as typeof import('node:perf_hooks');
+    histogram = monitorEventLoopDelay({ resolution: LAG_RESOLUTION_MS });
+    histogram.enable();
+  });
   pushTimer = setInterval(() => {
     rollLagWindow();
     send({ wm: 'stats', requestId: 0, stats: collectStats() });

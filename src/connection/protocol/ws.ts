@@ -1,8 +1,9 @@
 // ws:// and wss:// on the `ws` package: the handshake, frames, ping and close are all `ws`'s; this file maps
 // its events onto the facade (LinkOwner) and its errors onto our stable codes.
 import type { Socket } from 'node:net';
-import { STATUS_CODES, type ClientRequest, type IncomingMessage } from 'node:http';
-import { WebSocket, type ClientOptions } from 'ws';
+import type { ClientRequest, IncomingMessage } from 'node:http';
+import { createRequire } from 'node:module';
+import type { WebSocket, ClientOptions } from 'ws';
 import { ConnectionError, connectFault, fault, type ConnectionFault } from '../errors.js';
 import type { HandshakeResponse, Link, LinkConfig, LinkOwner, SendData } from '../link.js';
 import { openSocket } from '../transport/socket.js';
@@ -14,6 +15,20 @@ export const Ws = {
   /** Send binary frames. Workerman's value "\x82". */
   BINARY_TYPE_ARRAYBUFFER: '\x82',
 } as const;
+
+/**
+ * `ws` (and the node:http, tls, zlib and crypto it pulls in) costs ~60 ms of start-up, paid by every worker
+ * and CLI process that loads the package. It is loaded on the first ws:// or wss:// attempt instead,
+ * synchronously (connect() stays synchronous), so a process without a websocket never pays it.
+ */
+const requireCjs = createRequire(import.meta.url);
+let WebSocketClass: typeof WebSocket | null = null;
+function loadWs(): typeof WebSocket {
+  return (WebSocketClass ??= (requireCjs('ws') as { WebSocket: typeof WebSocket }).WebSocket);
+}
+
+/** `WebSocket.OPEN`, without touching the class. */
+const OPEN = 1;
 
 const TEXT = { binary: false };
 const BINARY = { binary: true };
@@ -39,7 +54,7 @@ function classify(err: Error & { code?: string }, phase: 'connect' | 'handshake'
   const rejected = /^Unexpected server response: (\d+)/.exec(err.message);
   if (rejected) {
     const status = Number(rejected[1]);
-    return fault(ConnectionError.HANDSHAKE_REJECTED, where, `server answered HTTP ${status} ${STATUS_CODES[status] ?? ''}`.trimEnd());
+    return fault(ConnectionError.HANDSHAKE_REJECTED, where, `server answered HTTP ${status} ${(requireCjs('node:http') as typeof import('node:http')).STATUS_CODES[status] ?? ''}`.trimEnd());
   }
   if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return fault(ConnectionError.PACKAGE_TOO_LARGE, where, `${err.message} (maxPackageSize ${maxPackageSize} bytes)`);
   if (typeof err.code === 'string' && err.code.startsWith('WS_ERR_')) return fault(ConnectionError.PROTOCOL_ERROR, where, `${err.message} (${err.code})`);
@@ -93,7 +108,7 @@ class WsLink implements Link {
     this.opts = cfg.binary ? BINARY : TEXT;
     this.where = cfg.target.where;
     this.maxPackageSize = cfg.maxPackageSize;
-    this.ws = new WebSocket(cfg.url, wsOptions(this, cfg)) as LinkedWs;
+    this.ws = new (loadWs())(cfg.url, wsOptions(this, cfg)) as LinkedWs;
     this.ws[LINK] = this;
     this.ws.on('message', onWsMessage);
     this.ws.on('error', onWsError);
@@ -130,7 +145,7 @@ class WsLink implements Link {
   }
 
   private upgraded(res: IncomingMessage): void {
-    if (this.ws.readyState !== WebSocket.OPEN || this.phase === 'open') return;
+    if (this.ws.readyState !== OPEN || this.phase === 'open') return;
     this.phase = 'open';
     this.owner._linkOpen(this, toResponse(res));
   }
@@ -157,7 +172,7 @@ class WsLink implements Link {
   }
 
   write(data: SendData): boolean {
-    if (this.ws.readyState !== WebSocket.OPEN) return false;
+    if (this.ws.readyState !== OPEN) return false;
     this.ws.send(data, this.opts);
     return true;
   }
@@ -178,7 +193,7 @@ class WsLink implements Link {
   }
 
   ping(): void {
-    if (this.ws.readyState === WebSocket.OPEN) this.ws.ping();
+    if (this.ws.readyState === OPEN) this.ws.ping();
   }
 
   close(code: number, reason: string): void {

@@ -87,12 +87,15 @@ export async function lookupMaster(context: CliContext): Promise<Found | null> {
   }
 }
 
-/** Poll every 25 ms until `done()` or the deadline; resolves with whether it is done. */
+/**
+ * Poll every 10 ms until `done()` or the deadline; resolves with whether it is done. A poll is a few
+ * `kill(pid, 0)` and /proc reads; a longer period only adds to how long `stop` takes to say "stopped".
+ */
 export async function pollUntil(done: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (!done()) {
     if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 25));
+    await new Promise((r) => setTimeout(r, 10));
   }
   return true;
 }

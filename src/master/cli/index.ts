@@ -5,23 +5,23 @@ import { parseArgs } from 'node:util';
 import { VERSION } from '../../version.js';
 import type { Worker } from '../../worker/Worker.js';
 import { EXIT, resolveConfig, type CliContext } from './common.js';
-import { runReload } from './reload.js';
-import { runConnections } from './connections.js';
-import { runStart } from './start.js';
-import { runStatus } from './status.js';
-import { runRestart, runStop } from './stop.js';
 
 export { EXIT, type CliContext } from './common.js';
 
-/** One function per verb; resolves to the exit code. Add a verb by adding a line. */
+type VerbHandler = (context: CliContext) => Promise<number>;
+
+/**
+ * One function per verb, loaded when that verb runs (`status` never loads the master's code, `start`
+ * never loads the table renderer); resolves to the exit code. Add a verb by adding a line.
+ */
 export const VERB_HANDLERS = {
-  start: runStart,
-  stop: runStop,
-  restart: runRestart,
-  reload: runReload,
-  status: runStatus,
-  connections: runConnections,
-} satisfies Record<string, (context: CliContext) => Promise<number>>;
+  start: async () => (await import('./start.js')).runStart,
+  stop: async () => (await import('./stop.js')).runStop,
+  restart: async () => (await import('./stop.js')).runRestart,
+  reload: async () => (await import('./reload.js')).runReload,
+  status: async () => (await import('./status.js')).runStatus,
+  connections: async () => (await import('./connections.js')).runConnections,
+} satisfies Record<string, () => Promise<VerbHandler>>;
 
 export type Verb = keyof typeof VERB_HANDLERS;
 export const VERBS = Object.keys(VERB_HANDLERS) as Verb[];
@@ -94,5 +94,6 @@ export async function runCli(definitions: Worker[], script: string, argv: string
     definitions,
     config: resolveConfig(script, definitions),
   };
-  return VERB_HANDLERS[verb](context);
+  const handler = await VERB_HANDLERS[verb]();
+  return handler(context);
 }

@@ -104,7 +104,7 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
 
   log(`master pid ${process.pid} starting ${context.scriptName} (${mode.daemon ? 'daemon' : 'foreground'})`);
   try {
-    runtime = Runtime.create(context.definitions, {
+    runtime = await Runtime.create(context.definitions, {
       script,
       logger: log,
       stopTimeout: config.stopTimeout,

@@ -37,6 +37,12 @@ export interface StatusRequest {
 /** Pushed counters older than this many push periods mark a worker busy without asking it (metrics). */
 const STALE_AFTER_MS = 3000;
 
+/**
+ * Sampling begins once every worker of the start is ready, or after this long at most: the first pass
+ * loads pidusage and runs `getconf` twice, CPU that the starting workers need more than `status` does.
+ */
+const FIRST_SAMPLE_AFTER_MS = 1000;
+
 export class StatusService {
   private readonly collector = new StatsCollector();
   private readonly sampler: UsageSampler;
@@ -44,6 +50,7 @@ export class StatusService {
   private readonly slotOf = new Map<number, Slot>();
   private readonly busyAfterMs: number;
   private readonly listeners: (() => void)[] = [];
+  private firstSample: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly supervisor: Supervisor,
@@ -57,12 +64,17 @@ export class StatusService {
     });
   }
 
-  /** Start listening to workers and sampling. Call before the workers are forked. */
+  /** Start listening to workers, and sampling once they are up. Call before the workers are forked. */
   start(): void {
     const s = this.supervisor;
     const onStart = (slot: Slot, pid: number) => {
       this.slotOf.set(pid, slot);
-      void this.sampler.sample(); // a first sample now, so CPU is known one period later
+    };
+    const onReady = () => {
+      // A first sample of a new process as soon as it is ready (not while it boots), so its CPU is known
+      // one period later; the first start's last ready worker starts the sampling.
+      if (this.sampler.started) void this.sampler.sample();
+      else if (s.slots.every((slot) => slot.state === 'ready' || slot.state === 'failed')) this.startSampling();
     };
     const onExit = (_slot: Slot, _code: unknown, _signal: unknown, pid: number) => {
       this.slotOf.delete(pid);
@@ -72,19 +84,30 @@ export class StatusService {
       if (message.wm === 'stats') this.collector.onMessage(worker.process.pid ?? 0, message);
     };
     s.on('workerStart', onStart);
+    s.on('workerReady', onReady);
     s.on('workerExit', onExit);
     s.on('message', onMessage);
     this.listeners.push(() => {
       s.off('workerStart', onStart);
+      s.off('workerReady', onReady);
       s.off('workerExit', onExit);
       s.off('message', onMessage);
     });
+    this.firstSample = setTimeout(() => this.startSampling(), FIRST_SAMPLE_AFTER_MS);
+    this.firstSample.unref();
+  }
+
+  private startSampling(): void {
+    if (this.firstSample) clearTimeout(this.firstSample);
+    this.firstSample = null;
     this.sampler.start();
   }
 
   /** Stop sampling and listening, so a host process can exit. */
   async stop(): Promise<void> {
     for (const off of this.listeners.splice(0)) off();
+    if (this.firstSample) clearTimeout(this.firstSample);
+    this.firstSample = null;
     await this.sampler.stop();
   }
 

@@ -1,7 +1,7 @@
 // The opt-in HTTP endpoint of the master (`Worker.metricsListen`): /metrics in the Prometheus text
 // exposition format (0.0.4), /healthz and /readyz. Written directly: the figures already live in the
 // master (status snapshot), so prom-client's registries and cluster aggregation would add nothing.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { StatusReport, WorkerStatus } from './report.js';
 
@@ -28,6 +28,8 @@ export class MetricsServer {
   /** Listen; resolves with the URL actually bound (useful with port 0). */
   async listen(listen: string): Promise<string> {
     const { host, port } = parseListen(listen);
+    // node:http only when the endpoint is switched on: most masters never serve it.
+    const { createServer } = await import('node:http');
     const server = createServer((req, res) => this.handle(req, res));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

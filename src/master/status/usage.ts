@@ -2,7 +2,16 @@
 // pidusage's own CPU figure is "since whoever called last" (and 0 on a first call); we compute CPU
 // ourselves from the CPU-time delta over our own sampling window, so another pidusage user in a
 // host process cannot change what `status` shows, and the first `status` already shows real CPU.
-import pidusage from 'pidusage';
+import type pidusage from 'pidusage';
+
+/**
+ * pidusage is loaded by the first sampling pass, not with this module: every worker process and every
+ * CLI verb loads the package, and none of them samples (~10 ms of CommonJS loading each).
+ */
+let loaded: Promise<typeof pidusage> | null = null;
+function loadPidusage(): Promise<typeof pidusage> {
+  return (loaded ??= import('pidusage').then((m) => m.default));
+}
 
 export interface Usage {
   /** Percent of one core over the last sampling window (null until two samples exist). */
@@ -31,6 +40,11 @@ export class UsageSampler {
 
   constructor(private readonly options: UsageSamplerOptions) {
     this.intervalMs = options.intervalMs ?? 1000;
+  }
+
+  /** True between start() and stop(). */
+  get started(): boolean {
+    return this.timer !== null;
   }
 
   /** Take a first sample now, then one every period. The timer never keeps a host process alive. */
@@ -77,7 +91,8 @@ export class UsageSampler {
       // Default history (60 s): pidusage keeps one /proc fd per pid and closes it when the pid's history
       // expires. Not `maxage: 0` (pidusage 4.1 then re-reads forever and leaks fds) and no clear() on stop
       // (it drops the history without closing those fds).
-      stats = (await pidusage(pids)) as Record<number, pidusage.Status | undefined>;
+      const sample = await loadPidusage();
+      stats = (await sample(pids)) as Record<number, pidusage.Status | undefined>;
     } catch {
       return; // a pid exited between listing and reading (single-pid call), or no /proc: keep the last sample
     }
