@@ -1,10 +1,15 @@
 // Opening the socket of one attempt: plain TCP, TLS, or either through an HTTP CONNECT tunnel.
 import net from 'node:net';
-import tls from 'node:tls';
+import { createRequire } from 'node:module';
+import type tls from 'node:tls';
 import type { ConnectionFault } from '../errors.js';
 import type { Target } from '../url.js';
 import type { TlsOptions } from '../types.js';
 import { openTunnel, type ProxyConfig } from './proxy.js';
+
+// node:tls (and the crypto it loads) costs a worker ~10 ms of start-up: loaded on the first secure connection.
+const requireCjs = createRequire(import.meta.url);
+const loadTls = (): typeof tls => requireCjs('node:tls') as typeof tls;
 
 /**
  * Opens the socket for `target`. `onConnected(socket)` fires once TCP, tunnel and TLS are all up.
@@ -20,7 +25,7 @@ export function openSocket(
 ): net.Socket {
   const wrapTls = (raw: net.Socket | undefined): tls.TLSSocket => {
     const servername = tlsOptions.servername ?? (net.isIP(target.host) ? undefined : target.host);
-    const s = tls.connect({ ...tlsOptions, host: target.host, port: target.port, servername, socket: raw });
+    const s = loadTls().connect({ ...tlsOptions, host: target.host, port: target.port, servername, socket: raw });
     s.once('secureConnect', () => onConnected(s));
     return s;
   };
