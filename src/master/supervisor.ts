@@ -96,7 +96,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Fork a process for `slot`. It becomes the slot's process unless `asReplacement` (reload keeps the old one). */
   fork(slot: Slot, asReplacement = false): ClusterWorker {
     // setupPrimary settings are read at fork time, so several runtimes in one host can each set their own.
-    cluster.setupPrimary({ exec: this.options.script, args: [], execArgv: this.options.execArgv });
+    cluster.setupPrimary({ exec: this.options.script, args: [], execArgv: this.options.execArgv, serialization: 'advanced' });
     const worker = cluster.fork({
       ...this.options.env,
       [ENV_WORKER_INDEX]: String(slot.definition.index),
