@@ -2,7 +2,7 @@
 // from code, with promises and events. The CLI is a thin layer on top; nothing here calls process.exit.
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
-import { setPrimaryStopAll, type Worker } from '../worker/Worker.js';
+import { setPrimaryStopAll, workerSeconds, type Worker } from '../worker/Worker.js';
 import { RuntimeStartError } from './errors.js';
 import { fileURLToPath } from 'node:url';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
@@ -178,8 +178,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     super();
     this.script = options.script ?? '';
     const WorkerClass = definitions[0]?.constructor as typeof Worker | undefined;
-    this.stopTimeout = options.stopTimeout ?? WorkerClass?.stopTimeout ?? 10;
-    this.readyTimeout = options.readyTimeout ?? WorkerClass?.readyTimeout ?? 30;
+    this.stopTimeout = options.stopTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'stopTimeout') : 10);
+    this.readyTimeout = options.readyTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'readyTimeout') : 30);
     if (options.logger) this.on('log', options.logger);
     if (definitions.length === 0) {
       throw new RuntimeStartError(`${this.script} defines no Worker: create one with new Worker() before Worker.runAll()`);

@@ -37,6 +37,19 @@ export function setPrimaryStopAll(stopAll: () => void): void {
 
 const definitions: Worker[] = [];
 
+/**
+ * @internal `Worker.stopTimeout` / `Worker.readyTimeout` as the start script set them, checked: a string or
+ * a negative number is a TypeError naming the setting, not a silent default.
+ */
+export function workerSeconds(W: { stopTimeout: unknown; readyTimeout: unknown }, key: 'stopTimeout' | 'readyTimeout'): number {
+  const value = W[key];
+  const bound = key === 'stopTimeout' ? '>= 0' : '> 0';
+  if (typeof value !== 'number' || !Number.isFinite(value) || (key === 'stopTimeout' ? value < 0 : value <= 0)) {
+    throw new TypeError(`Worker.${key} must be a number of seconds ${bound}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  }
+  return value;
+}
+
 /** While > 0, a workers module is being evaluated (module form): its own top-level runAll() does nothing. */
 let runAllSuppressed = 0;
 

@@ -96,3 +96,21 @@ test('a script with no Worker or a bad count fails start with a sentence, exit 1
     }
   }
 });
+
+test('Worker.stopTimeout / readyTimeout that are not seconds: a sentence naming the setting, exit 1, for every verb', async () => {
+  const cases = [
+    { file: 'stop-text.mjs', body: "Worker.stopTimeout = '30';", expected: /Worker\.stopTimeout must be a number of seconds >= 0, got "30"/ },
+    { file: 'stop-neg.mjs', body: 'Worker.stopTimeout = -1;', expected: /Worker\.stopTimeout must be a number of seconds >= 0, got -1/ },
+    { file: 'ready-zero.mjs', body: 'Worker.readyTimeout = 0;', expected: /Worker\.readyTimeout must be a number of seconds > 0, got 0/ },
+  ];
+  for (const { file, body, expected } of cases) {
+    const path = app.write(file, `import { Worker } from 'workerman-ts';\n${body}\nnew Worker({ name: 'w' });\nWorker.runAll();\n`);
+    for (const verb of ['start', 'status']) {
+      const p = run([path, verb], { cwd: app.dir });
+      const { code } = await p.exited(20_000);
+      assert.equal(code, 1, `${file} ${verb}: ${p.output()}`);
+      assert.match(p.output(), expected, `${file} ${verb}`);
+      assert.doesNotMatch(p.output(), /\n\s+at /, `${file} ${verb}: no stack trace`);
+    }
+  }
+});

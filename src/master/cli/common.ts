@@ -1,6 +1,6 @@
 // What every CLI verb shares: the parsed command, the resolved paths, how to print a sentence, the exit
 // codes, and "find the running master or say why not".
-import { Worker } from '../../worker/Worker.js';
+import { Worker, workerSeconds } from '../../worker/Worker.js';
 import { defaultLogFile, defaultPidFile, findMaster, removeStalePidFile, type MasterInfo } from '../pidfile.js';
 
 /**
@@ -34,15 +34,18 @@ export interface MasterConfig {
   readyTimeout: number;
 }
 
-/** Read `Worker.pidFile` & co. (set by the start script before runAll) and fill in the defaults. */
+/**
+ * Read `Worker.pidFile` & co. (set by the start script before runAll) and fill in the defaults.
+ * @throws TypeError for a stopTimeout / readyTimeout that is not a number of seconds.
+ */
 export function resolveConfig(script: string, definitions: readonly Worker[]): MasterConfig {
   const W = (definitions[0]?.constructor as typeof Worker | undefined) ?? Worker;
   return {
     pidFile: W.pidFile || defaultPidFile(script),
     logFile: W.logFile || defaultLogFile(script),
     stdoutFile: W.stdoutFile || '/dev/null',
-    stopTimeout: Number.isFinite(W.stopTimeout) && W.stopTimeout >= 0 ? W.stopTimeout : 10,
-    readyTimeout: Number.isFinite(W.readyTimeout) && W.readyTimeout > 0 ? W.readyTimeout : 30,
+    stopTimeout: workerSeconds(W, 'stopTimeout'),
+    readyTimeout: workerSeconds(W, 'readyTimeout'),
   };
 }
 

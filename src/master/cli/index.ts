@@ -83,6 +83,13 @@ export async function runCli(definitions: Worker[], script: string, argv: string
     process.stderr.write(`${unknown ? `Unknown command "${unknown}".` : 'No command given.'}\n\n${usage(scriptName)}`);
     return EXIT.USAGE;
   }
+  let config;
+  try {
+    config = resolveConfig(script, definitions);
+  } catch (err) {
+    process.stderr.write(`workerman-ts[${scriptName}] ${(err as Error).message}\n`);
+    return EXIT.FAILED;
+  }
   const context: CliContext = {
     verb,
     script,
@@ -92,7 +99,7 @@ export async function runCli(definitions: Worker[], script: string, argv: string
     json: values.json ?? false,
     argv,
     definitions,
-    config: resolveConfig(script, definitions),
+    config,
   };
   const handler = await VERB_HANDLERS[verb]();
   return handler(context);
