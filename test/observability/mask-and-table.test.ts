@@ -39,6 +39,14 @@ test('the compact connections table expands into the documented ConnectionsRepor
   assert.deepEqual(Object.keys(report.connections[0]!), ['worker', ...CONNECTION_COLUMNS]);
 });
 
+test('streamed parts arrive as workers answer; the report lists them in slot order', () => {
+  const row = (id: number) => CONNECTION_COLUMNS.map((c) => (c === 'id' ? id : null));
+  const first = { name: 'feed', id: 0, pid: 500 };
+  const second = { name: 'feed', id: 1, pid: 400 };
+  const table = { time: 1, columns: [...CONNECTION_COLUMNS], busy: [], order: [500, 400], workers: [{ worker: second, rows: [row(2)] }, { worker: first, rows: [row(1)] }] };
+  assert.deepEqual(expandConnections(table).connections.map((c) => [c.worker.id, c.id]), [[0, 1], [1, 2]]);
+});
+
 test('lineReader: a line split across chunks (even inside a UTF-8 character) arrives whole, once', () => {
   const lines: string[] = [];
   const feed = lineReader((line) => lines.push(line));

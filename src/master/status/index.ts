@@ -152,7 +152,10 @@ export class StatusService {
       const pid = worker.process.pid ?? 0;
       if (answers.get(pid) === 'busy') busy.push(who(pid));
     }
-    return { time: Date.now(), columns: [...CONNECTION_COLUMNS], busy };
+    const slotIndex = new Map(this.supervisor.slots.map((slot, i) => [slot, i]));
+    const indexOf = (pid: number) => slotIndex.get(this.slotOf.get(pid)!) ?? slotIndex.size;
+    const order = live.map((w) => w.process.pid ?? 0).sort((a, b) => indexOf(a) - indexOf(b));
+    return { time: Date.now(), columns: [...CONNECTION_COLUMNS], busy, order };
   }
 
   private build(live: readonly ClusterWorker[], answers: Map<number, Answer> | null): StatusReport {

@@ -107,6 +107,8 @@ export interface ConnectionsTable {
   columns: string[];
   workers: WorkerRows[];
   busy: ConnectionsReport['busy'];
+  /** Worker pids in slot order: parts arrive as workers answer, the report lists them in this order. */
+  order?: number[];
 }
 
 /** One worker's connections in a ConnectionsTable. */
@@ -134,7 +136,9 @@ export function expandConnections(table: ConnectionsTable): ConnectionsReport {
     lastError: column('lastError'),
   } satisfies Record<(typeof CONNECTION_COLUMNS)[number], number>;
   const connections: ConnectionStatus[] = [];
-  for (const { worker, rows } of table.workers) {
+  const rank = new Map((table.order ?? []).map((pid, i) => [pid, i]));
+  const workers = [...table.workers].sort((a, b) => (rank.get(a.worker.pid) ?? rank.size) - (rank.get(b.worker.pid) ?? rank.size));
+  for (const { worker, rows } of workers) {
     for (const row of rows) {
       connections.push({
         worker, id: row[c.id], url: row[c.url], state: row[c.state], localAddress: row[c.localAddress],
