@@ -6,7 +6,7 @@ import type { StatusReport, WorkerStatus } from '../../src/master/status/report.
 
 const app = useAppDir();
 
-// feed#0 idles, feed#1 spins ~90% of the time, "blocker" blocks its event loop for 5 s on SIGUSR2.
+// feed#0 idles, feed#1 spins ~90% of the time, "blocker" blocks its event loop for 8 s on SIGUSR2.
 const script = app.write(
   'app.mjs',
   `import { Worker, Timer } from 'workerman-ts';
@@ -18,7 +18,7 @@ feed.onWorkerStart = (worker) => {
 };
 const blocker = new Worker({ name: 'blocker' });
 blocker.onWorkerStart = () => {
-  process.on('SIGUSR2', () => { const t = Date.now(); while (Date.now() - t < 5000); });
+  process.on('SIGUSR2', () => { const t = Date.now(); while (Date.now() - t < 8000); });
 };
 Worker.runAll();
 `,
@@ -103,7 +103,7 @@ describe('status of a running master', () => {
     assert.doesNotMatch(out, /\x1b\[/, 'no colours when stdout is not a TTY');
   });
 
-  test('a worker with a blocked event loop shows as busy within the deadline instead of hanging', async () => {
+  test('a worker with a blocked event loop shows as busy in status and connections within the deadline instead of hanging', async () => {
     const { report: before } = await statusJson();
     process.kill(worker(before, 'blocker', 0).pid!, 'SIGUSR2');
     await new Promise((r) => setTimeout(r, 200));
@@ -112,6 +112,13 @@ describe('status of a running master', () => {
     assert.equal(worker(report, 'feed', 0).state, 'ready');
     assert.equal(report.totals.busy, 1);
     assert.ok(ms < 4000, `status took ${ms} ms (including node startup)`);
+    // connections (streamed per worker) lists the blocked worker as busy rather than waiting for it.
+    const started = Date.now();
+    const listing = run([script, 'connections', '--json'], { cwd: app.dir });
+    assert.equal((await listing.exited(15_000)).code, 0, listing.output());
+    assert.ok(Date.now() - started < 4000, `connections took ${Date.now() - started} ms (including node startup)`);
+    const { busy } = JSON.parse(listing.output()) as { busy: { name: string; id: number }[] };
+    assert.deepEqual(busy.map((w) => `${w.name}#${w.id}`), ['blocker#0']);
   });
 
   test('a killed worker is replaced and its slot shows the restart', async () => {
