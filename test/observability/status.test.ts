@@ -51,6 +51,10 @@ describe('status of a running master', () => {
   });
 
   test('--json prints exactly one document with the master, every slot and real CPU/memory', async () => {
+    // Right after "Start success": every process already has a CPU figure (its average since it started).
+    const { report: first } = await statusJson();
+    assert.equal(typeof first.master.cpu, 'number', 'master CPU in the first status');
+    for (const w of first.workers) assert.equal(typeof w.cpu, 'number', `CPU of ${w.name}#${w.id} in the first status`);
     await new Promise((r) => setTimeout(r, 2500)); // two sampling periods
     const { report, stdout } = await statusJson();
     assert.equal(stdout.trim().split('\n')[0], '{'); // nothing before the document

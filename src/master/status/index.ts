@@ -114,7 +114,12 @@ export class StatusService {
   /** Ask every worker for fresh counters (busy after the deadline) and build the status document. */
   async status(request: StatusRequest = {}): Promise<StatusReport> {
     const live = this.supervisor.liveProcesses();
-    const answers = await this.collector.request(live, false, request.busyAfterMs ?? this.busyAfterMs);
+    // A process not sampled yet (asked right after start or a restart): sample it with the counters.
+    const unsampled = live.some((w) => this.sampler.get(w.process.pid ?? 0) === null) || this.sampler.get(process.pid) === null;
+    const [answers] = await Promise.all([
+      this.collector.request(live, false, request.busyAfterMs ?? this.busyAfterMs),
+      unsampled ? this.sampler.sample() : undefined,
+    ]);
     return this.build(live, answers);
   }
 

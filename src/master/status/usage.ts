@@ -14,7 +14,7 @@ function loadPidusage(): Promise<typeof pidusage> {
 }
 
 export interface Usage {
-  /** Percent of one core over the last sampling window (null until two samples exist). */
+  /** Percent of one core over the last sampling window (after one sample: since the process started). */
   cpu: number | null;
   /** Resident set size in bytes. */
   memory: number;
@@ -103,10 +103,21 @@ export class UsageSampler {
       seen.add(pid);
       const previous = this.latest.get(pid);
       const window = previous ? stat.timestamp - previous.sampledAt : 0;
+      // A process sampled for the first time: its CPU time over its whole life so far (a real figure for
+      // a `status` asked right after start, where a window needs a second sample one period later).
       const cpu =
-        previous && window > 0 ? Math.max(0, Math.round(((stat.ctime - previous.cpuTime) / window) * 1000) / 10) : null;
+        previous && window > 0
+          ? percent(stat.ctime - previous.cpuTime, window)
+          : stat.elapsed > 0
+            ? percent(stat.ctime, stat.elapsed)
+            : null;
       this.latest.set(pid, { cpu, memory: stat.memory, cpuTime: stat.ctime, sampledAt: stat.timestamp });
     }
     for (const pid of this.latest.keys()) if (!seen.has(pid)) this.latest.delete(pid);
   }
+}
+
+/** CPU time over wall time as percent of one core, one decimal. */
+function percent(cpuMs: number, wallMs: number): number {
+  return Math.max(0, Math.round((cpuMs / wallMs) * 1000) / 10);
 }
