@@ -78,6 +78,33 @@ test('frame://: 4-byte big-endian total length, split packages reassembled', { t
   }
 });
 
+test('frame://: a 4 MiB package among small ones arrives whole and in order, assembled across many reads', { timeout: 20000 }, async () => {
+  const pkg = (body: Buffer): Buffer => {
+    const b = Buffer.allocUnsafe(4 + body.length);
+    b.writeUInt32BE(4 + body.length, 0);
+    body.copy(b, 4);
+    return b;
+  };
+  const big = Buffer.alloc(4 * 1024 * 1024);
+  for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i); // position markers: a misplaced byte shows
+  const bodies = [Buffer.from('a'), big, Buffer.from('bb'), big.subarray(0, 70_001), Buffer.from('ccc')];
+  const wire = Buffer.concat(bodies.map(pkg));
+  const srv = await startRawServer((s: Socket) => {
+    // Odd piece sizes, so that headers and bodies are split at every kind of place.
+    for (let at = 0, step = 3; at < wire.length; at += step, step = (step * 7 + 1) % 65_521 || 5) s.write(wire.subarray(at, at + step));
+  });
+  const conn = new AsyncTcpConnection<Buffer>(`frame://127.0.0.1:${srv.port}`, { maxPackageSize: 8 * 1024 * 1024 });
+  const r = record(conn);
+  try {
+    conn.connect();
+    await waitFor(() => r.messages.length === bodies.length, 'five packages', 15000);
+    (r.messages as Buffer[]).forEach((m, i) => assert.ok(m.equals(bodies[i]!), `package ${i} (${bodies[i]!.length} bytes) intact`));
+  } finally {
+    conn.destroy();
+    await srv.close();
+  }
+});
+
 test('frame:// oversize length: PACKAGE_TOO_LARGE then onClose; text:// without newline past the limit too', { timeout: 10000 }, async () => {
   const big = Buffer.alloc(8);
   big.writeUInt32BE(1_000_000, 0);

@@ -20,6 +20,13 @@ class StreamLink implements Link {
   private closed = false;
   private drainWatched = false;
   private pending: Buffer = EMPTY;
+  /**
+   * A package of a built-in protocol whose length is known but whose bytes are still arriving: allocated
+   * once at its full size and filled chunk by chunk, so a large package costs one copy of its bytes (not a
+   * growing concat per read, and not a copy of the whole next read).
+   */
+  private partial: Buffer | null = null;
+  private partialFilled = 0;
   private readonly protocol: Protocol | null;
   private readonly scan: ScanningProtocol | null;
 
@@ -55,10 +62,36 @@ class StreamLink implements Link {
    * `subarray` and the message delivery into it.
    */
   private onData(chunk: Buffer): void {
+    if (this.partial !== null) {
+      chunk = this.fillPartial(chunk);
+      if (chunk.length === 0) return;
+    }
     const buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
-    const start = this.scan !== null ? this.splitScanning(buf, this.scan) : this.splitUser(buf, this.protocol as Protocol);
+    const scan = this.scan;
+    const start = scan !== null ? this.splitScanning(buf, scan) : this.splitUser(buf, this.protocol as Protocol);
     if (start < 0) return; // faulted
     this.pending = start === 0 ? buf : start === buf.length ? EMPTY : buf.subarray(start);
+    if (scan !== null && this.pending.length > 0 && !this.ending) {
+      // splitScanning stopped at a package longer than what has arrived (and within maxPackageSize)
+      const n = scan.inputAt(this.pending, 0);
+      if (n > this.pending.length) {
+        this.partial = Buffer.allocUnsafe(n);
+        this.partialFilled = this.pending.copy(this.partial, 0);
+        this.pending = EMPTY;
+      }
+    }
+  }
+
+  /** Copies what `chunk` has of the package being assembled; delivers it once whole. Returns the rest. */
+  private fillPartial(chunk: Buffer): Buffer {
+    const partial = this.partial as Buffer;
+    const take = Math.min(partial.length - this.partialFilled, chunk.length);
+    chunk.copy(partial, this.partialFilled, 0, take);
+    this.partialFilled += take;
+    if (this.partialFilled < partial.length) return EMPTY;
+    this.partial = null;
+    if (this.splitScanning(partial, this.scan as ScanningProtocol) < 0) return EMPTY; // faulted
+    return take === chunk.length ? EMPTY : chunk.subarray(take);
   }
 
   /** The built-in protocols: returns where the unread rest starts, or -1 after a fault. */
@@ -149,6 +182,7 @@ class StreamLink implements Link {
     if (this.closed) return;
     this.closed = true;
     this.pending = EMPTY;
+    this.partial = null;
     this.owner._linkClosed(this, null, '');
   }
 
