@@ -39,8 +39,8 @@ test('tcp://: each chunk is one Buffer message; send writes raw bytes', { timeou
   }
 });
 
-test('text://: lines split across and within reads, \\r\\n stripped, send appends \\n', { timeout: 10000 }, async () => {
-  const { srv, got } = await scripted(['hel', 'lo\r\nwor', 'ld\nlast\n']);
+test('text://: lines split across and within reads (\\r and \\n in different reads too), \\r\\n stripped, send appends \\n', { timeout: 10000 }, async () => {
+  const { srv, got } = await scripted(['hel', 'lo\r\nwor', 'ld\r', '\nlast\n']);
   const conn = new AsyncTcpConnection(`text://127.0.0.1:${srv.port}`);
   const r = record(conn);
   try {

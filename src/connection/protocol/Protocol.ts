@@ -26,6 +26,11 @@ export interface ScanningProtocol {
   inputAt(buffer: Buffer, start: number): number;
   /** `decode` of the package `buffer[start, end)`. */
   decodeAt(buffer: Buffer, start: number, end: number): unknown;
+  /**
+   * Packages end at a delimiter (text://): a leftover is completed by the bytes up to the first package
+   * end in the next read, so only those are copied, not the whole read.
+   */
+  delimited?: boolean;
 }
 
 /** @internal The offset-based form of `protocol` if it is one of the built-in ones, else null. */

@@ -22,6 +22,7 @@ export const textProtocol: Protocol<string, string | Buffer> & ScanningProtocol 
   },
   inputAt,
   decodeAt,
+  delimited: true,
 };
 
 const NEWLINE = Buffer.from('\n');

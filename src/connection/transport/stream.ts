@@ -65,6 +65,9 @@ class StreamLink implements Link {
     if (this.partial !== null) {
       chunk = this.fillPartial(chunk);
       if (chunk.length === 0) return;
+    } else if (this.pending.length > 0 && this.scan?.delimited) {
+      chunk = this.completeLine(chunk, this.scan);
+      if (chunk.length === 0) return;
     }
     const buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const scan = this.scan;
@@ -80,6 +83,16 @@ class StreamLink implements Link {
         this.pending = EMPTY;
       }
     }
+  }
+
+  /** A delimited leftover ends at the first package end in `chunk`: delivers it, returns the rest. */
+  private completeLine(chunk: Buffer, scan: ScanningProtocol): Buffer {
+    const n = scan.inputAt(chunk, 0);
+    if (n <= 0) return chunk; // no end in this read either: the leftover grows (bounded by maxPackageSize)
+    const whole = Buffer.concat([this.pending, chunk.subarray(0, n)]);
+    this.pending = EMPTY;
+    if (this.splitScanning(whole, scan) < 0) return EMPTY; // faulted (e.g. longer than maxPackageSize)
+    return n === chunk.length ? EMPTY : chunk.subarray(n);
   }
 
   /** Copies what `chunk` has of the package being assembled; delivers it once whole. Returns the rest. */
