@@ -9,6 +9,15 @@ import { waitFor } from '../helpers/wait.js';
 
 after(() => AsyncTcpConnection.closeAll());
 
+/** A frame:// package: 4-byte big-endian total length, then the body. */
+function framed(body: Buffer | string): Buffer {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  const b = Buffer.allocUnsafe(4 + bytes.length);
+  b.writeUInt32BE(4 + bytes.length, 0);
+  bytes.copy(b, 4);
+  return b;
+}
+
 /** A server that writes `script` (each element one write, 20 ms apart) and records what it receives. */
 async function scripted(script: (Buffer | string)[]) {
   const got: Buffer[] = [];
@@ -56,13 +65,7 @@ test('text://: lines split across and within reads (\\r and \\n in different rea
 });
 
 test('frame://: 4-byte big-endian total length, split packages reassembled', { timeout: 10000 }, async () => {
-  const pkg = (s: string): Buffer => {
-    const b = Buffer.alloc(4 + s.length);
-    b.writeUInt32BE(4 + s.length, 0);
-    b.write(s, 4);
-    return b;
-  };
-  const two = Buffer.concat([pkg('first'), pkg('second')]);
+  const two = Buffer.concat([framed('first'), framed('second')]);
   const { srv, got } = await scripted([two.subarray(0, 3), two.subarray(3, 12), two.subarray(12)]);
   const conn = new AsyncTcpConnection(`frame://127.0.0.1:${srv.port}`);
   const r = record(conn);
@@ -71,7 +74,7 @@ test('frame://: 4-byte big-endian total length, split packages reassembled', { t
     conn.send('hi');
     await waitFor(() => r.messages.length === 2, 'two packages');
     assert.deepEqual(r.messages.map(String), ['first', 'second']);
-    await waitFor(() => got().equals(pkg('hi')), 'framed out');
+    await waitFor(() => got().equals(framed('hi')), 'framed out');
   } finally {
     conn.destroy();
     await srv.close();
@@ -79,16 +82,10 @@ test('frame://: 4-byte big-endian total length, split packages reassembled', { t
 });
 
 test('frame://: a 4 MiB package among small ones arrives whole and in order, assembled across many reads', { timeout: 20000 }, async () => {
-  const pkg = (body: Buffer): Buffer => {
-    const b = Buffer.allocUnsafe(4 + body.length);
-    b.writeUInt32BE(4 + body.length, 0);
-    body.copy(b, 4);
-    return b;
-  };
   const big = Buffer.alloc(4 * 1024 * 1024);
   for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i); // position markers: a misplaced byte shows
   const bodies = [Buffer.from('a'), big, Buffer.from('bb'), big.subarray(0, 70_001), Buffer.from('ccc')];
-  const wire = Buffer.concat(bodies.map(pkg));
+  const wire = Buffer.concat(bodies.map((body) => framed(body)));
   const srv = await startRawServer((s: Socket) => {
     // Odd piece sizes, so that headers and bodies are split at every kind of place.
     for (let at = 0, step = 3; at < wire.length; at += step, step = (step * 7 + 1) % 65_521 || 5) s.write(wire.subarray(at, at + step));

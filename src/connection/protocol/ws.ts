@@ -49,12 +49,17 @@ function toResponse(res: IncomingMessage): HandshakeResponse {
   };
 }
 
+/** `Not Found` for 404; node:http is required here, not imported, for the same reason as `ws` (loaded by then). */
+function statusText(status: number): string {
+  return (requireCjs('node:http') as typeof import('node:http')).STATUS_CODES[status] ?? '';
+}
+
 /** Maps an error `ws` emitted onto a fault; null when it is only the echo of a close we asked for. */
 function classify(err: Error & { code?: string }, phase: 'connect' | 'handshake' | 'open', where: string, maxPackageSize: number): ConnectionFault | null {
   const rejected = /^Unexpected server response: (\d+)/.exec(err.message);
   if (rejected) {
     const status = Number(rejected[1]);
-    return fault(ConnectionError.HANDSHAKE_REJECTED, where, `server answered HTTP ${status} ${(requireCjs('node:http') as typeof import('node:http')).STATUS_CODES[status] ?? ''}`.trimEnd());
+    return fault(ConnectionError.HANDSHAKE_REJECTED, where, `server answered HTTP ${status} ${statusText(status)}`.trimEnd());
   }
   if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return fault(ConnectionError.PACKAGE_TOO_LARGE, where, `${err.message} (maxPackageSize ${maxPackageSize} bytes)`);
   if (typeof err.code === 'string' && err.code.startsWith('WS_ERR_')) return fault(ConnectionError.PROTOCOL_ERROR, where, `${err.message} (${err.code})`);

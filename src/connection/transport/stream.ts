@@ -66,7 +66,7 @@ class StreamLink implements Link {
       chunk = this.fillPartial(chunk);
       if (chunk.length === 0) return;
     } else if (this.pending.length > 0 && this.scan?.delimited) {
-      chunk = this.completeLine(chunk, this.scan);
+      chunk = this.completeDelimited(chunk, this.scan);
       if (chunk.length === 0) return;
     }
     const buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
@@ -74,8 +74,9 @@ class StreamLink implements Link {
     const start = scan !== null ? this.splitScanning(buf, scan) : this.splitUser(buf, this.protocol as Protocol);
     if (start < 0) return; // faulted
     this.pending = start === 0 ? buf : start === buf.length ? EMPTY : buf.subarray(start);
-    if (scan !== null && this.pending.length > 0 && !this.ending) {
-      // splitScanning stopped at a package longer than what has arrived (and within maxPackageSize)
+    if (scan !== null && !scan.delimited && this.pending.length > 0 && !this.ending) {
+      // splitScanning stopped at a package longer than what has arrived (and within maxPackageSize); its
+      // length is known once its header is in (else 0: the leftover waits for the next read as before)
       const n = scan.inputAt(this.pending, 0);
       if (n > this.pending.length) {
         this.partial = Buffer.allocUnsafe(n);
@@ -85,8 +86,8 @@ class StreamLink implements Link {
     }
   }
 
-  /** A delimited leftover ends at the first package end in `chunk`: delivers it, returns the rest. */
-  private completeLine(chunk: Buffer, scan: ScanningProtocol): Buffer {
+  /** A delimited leftover (text://) ends at the first package end in `chunk`: delivers it, returns the rest. */
+  private completeDelimited(chunk: Buffer, scan: ScanningProtocol): Buffer {
     const n = scan.inputAt(chunk, 0);
     if (n <= 0) return chunk; // no end in this read either: the leftover grows (bounded by maxPackageSize)
     const whole = Buffer.concat([this.pending, chunk.subarray(0, n)]);

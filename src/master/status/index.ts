@@ -115,7 +115,7 @@ export class StatusService {
   async status(request: StatusRequest = {}): Promise<StatusReport> {
     const live = this.supervisor.liveProcesses();
     // A process not sampled yet (asked right after start or a restart): sample it with the counters.
-    const unsampled = live.some((w) => this.sampler.get(w.process.pid ?? 0) === null) || this.sampler.get(process.pid) === null;
+    const unsampled = [process.pid, ...live.map((w) => w.process.pid ?? 0)].some((pid) => this.sampler.get(pid) === null);
     const [answers] = await Promise.all([
       this.collector.request(live, false, request.busyAfterMs ?? this.busyAfterMs),
       unsampled ? this.sampler.sample() : undefined,
