@@ -1,6 +1,8 @@
-// Rolling reload, one slot at a time, make-before-break: fork the replacement, wait until it is ready,
-// then stop the old process. A replacement that crashes or is not ready in time halts the roll and the
-// old process keeps running. `reloadable = false` slots only run onWorkerReload.
+// Rolling reload, make-before-break per slot: fork the replacement, wait until it is ready, then stop the
+// old process. `concurrency` slots are replaced at the same time (PM2 rolls two at a time by default; 1 is
+// Workerman's one-after-the-other). A replacement that crashes or is not ready in time halts the roll: no
+// further slot is started, those in flight finish, and every slot not replaced keeps its old process.
+// `reloadable = false` slots only run onWorkerReload.
 import type { Worker as ClusterWorker } from 'node:cluster';
 import { stopOne } from './stop.js';
 import type { Slot, Supervisor } from './supervisor.js';
@@ -11,49 +13,72 @@ export interface ReloadOptions {
   readyTimeout: number;
   /** Seconds the old process gets to stop. */
   stopTimeout: number;
+  /** Slots replaced at the same time (>= 1). */
+  concurrency: number;
 }
 
 export interface ReloadResult {
-  /** Slots whose process was replaced, as "name#id". */
+  /** Slots whose process was replaced, as "name#id", in slot order. */
   replaced: string[];
   /** Slots that only ran onWorkerReload (reloadable = false). */
   notified: string[];
-  /** Set when the roll halted: which slot and why. The slots after it were not touched. */
+  /** Set when the roll halted: the first slot (in slot order) whose replacement failed, and why. */
   halted: { slot: string; reason: string } | null;
+  /** Reloadable slots that keep their old process because the roll halted (empty otherwise). */
+  kept: string[];
 }
 
 export async function rollingReload(supervisor: Supervisor, options: ReloadOptions): Promise<ReloadResult> {
-  const result: ReloadResult = { replaced: [], notified: [], halted: null };
-  // An old process stops while the roll moves on to the next slot (its replacement is already ready);
-  // the reload is done once every old process has exited.
-  const retirements: Promise<void>[] = [];
+  const result: ReloadResult = { replaced: [], notified: [], halted: null, kept: [] };
+  const due: Slot[] = [];
   for (const slot of supervisor.slots) {
-    if (supervisor.stopping) break;
-    const name = `${slot.definition.name}#${slot.id}`;
     // A failed slot has nothing running: a reload (with fixed code) is how it comes back.
     if (!slot.process && slot.state !== 'failed') continue;
-    if (!slot.definition.reloadable) {
+    if (slot.definition.reloadable) {
+      due.push(slot);
+    } else {
       if (slot.process) supervisor.send(slot.process, { wm: 'reload' });
-      result.notified.push(name);
-      continue;
+      result.notified.push(nameOf(slot));
     }
-    const replacement = supervisor.fork(slot, true);
-    const outcome = await waitReady(replacement, options.readyTimeout * 1000);
-    if (outcome !== 'ready') {
-      if (!replacement.isDead()) replacement.process.kill('SIGKILL');
-      result.halted = { slot: name, reason: outcome };
-      break;
-    }
-    if (supervisor.stopping) break; // the stop ladder takes the replacement down with the rest
-    // Not necessarily the process we started with: it may have crashed and been restarted meanwhile.
-    const retiring = slot.process;
-    supervisor.adopt(slot, replacement);
-    supervisor.markReady(slot);
-    if (retiring) retirements.push(stopOne(supervisor, retiring, options.graceful, options.stopTimeout * 1000));
-    result.replaced.push(name);
   }
+  const replaced = new Set<Slot>();
+  const failures: { index: number; reason: string }[] = [];
+  // An old process stops while the roll moves on (its replacement is already ready); the reload is done
+  // once every old process has exited.
+  const retirements: Promise<void>[] = [];
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < due.length && failures.length === 0 && !supervisor.stopping) {
+      const index = next++;
+      const slot = due[index]!;
+      const replacement = supervisor.fork(slot, true);
+      const outcome = await waitReady(replacement, options.readyTimeout * 1000);
+      if (outcome !== 'ready') {
+        if (!replacement.isDead()) replacement.process.kill('SIGKILL');
+        failures.push({ index, reason: outcome });
+        return;
+      }
+      if (supervisor.stopping) return; // the stop ladder takes the replacement down with the rest
+      // Not necessarily the process we started with: it may have crashed and been restarted meanwhile.
+      const retiring = slot.process;
+      supervisor.adopt(slot, replacement);
+      supervisor.markReady(slot);
+      if (retiring) retirements.push(stopOne(supervisor, retiring, options.graceful, options.stopTimeout * 1000));
+      replaced.add(slot);
+    }
+  };
+  const lanes = Math.max(1, Math.min(options.concurrency, due.length));
+  await Promise.all(Array.from({ length: lanes }, lane));
   await Promise.all(retirements);
+  for (const slot of due) (replaced.has(slot) ? result.replaced : result.kept).push(nameOf(slot));
+  const first = failures.sort((a, b) => a.index - b.index)[0];
+  if (first) result.halted = { slot: nameOf(due[first.index]!), reason: first.reason };
+  else result.kept = [];
   return result;
+}
+
+function nameOf(slot: Slot): string {
+  return `${slot.definition.name}#${slot.id}`;
 }
 
 /** 'ready', or why not. */

@@ -2,7 +2,7 @@
 // from code, with promises and events. The CLI is a thin layer on top; nothing here calls process.exit.
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
-import { setPrimaryStopAll, workerSeconds, type Worker } from '../worker/Worker.js';
+import { setPrimaryStopAll, workerReloadConcurrency, workerSeconds, type Worker } from '../worker/Worker.js';
 import { RuntimeStartError } from './errors.js';
 import { fileURLToPath } from 'node:url';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
@@ -39,6 +39,8 @@ export interface RuntimeOptions {
   stopTimeout?: number;
   /** Seconds a starting worker gets to finish onWorkerStart. Default 30. */
   readyTimeout?: number;
+  /** Slots a reload replaces at the same time. Default: `Worker.reloadConcurrency` (2). */
+  reloadConcurrency?: number;
   /** Node flags for the worker processes. Default: this process's `execArgv`. */
   execArgv?: string[];
   /** Receives the runtime's log lines (without timestamp). Default: none (listen to events instead). */
@@ -96,6 +98,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly supervisor: Supervisor;
   private readonly stopTimeout: number;
   private readonly readyTimeout: number;
+  private readonly reloadConcurrency: number;
   private stopping: Promise<void> | null = null;
   private stoppedAfterFailedStart = false;
   private reloading: Promise<ReloadResult> | null = null;
@@ -180,6 +183,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const WorkerClass = definitions[0]?.constructor as typeof Worker | undefined;
     this.stopTimeout = options.stopTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'stopTimeout') : 10);
     this.readyTimeout = options.readyTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'readyTimeout') : 30);
+    this.reloadConcurrency = options.reloadConcurrency ?? (WorkerClass ? workerReloadConcurrency(WorkerClass) : 2);
     if (options.logger) this.on('log', options.logger);
     if (definitions.length === 0) {
       throw new RuntimeStartError(`${this.script} defines no Worker: create one with new Worker() before Worker.runAll()`);
@@ -348,6 +352,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         graceful: options.graceful ?? false,
         readyTimeout: this.readyTimeout,
         stopTimeout: this.stopTimeout,
+        concurrency: this.reloadConcurrency,
       });
       this.log(
         result.halted
@@ -436,6 +441,10 @@ function checkOptions(options: RuntimeOptions): void {
     if (!ok) {
       throw new TypeError(`Runtime.start: ${key} must be a number of ${unit} ${key === 'stopTimeout' ? '>= 0' : '> 0'}, got ${show(value)}`);
     }
+  }
+  const concurrency = options.reloadConcurrency;
+  if (concurrency !== undefined && (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new TypeError(`Runtime.start: reloadConcurrency must be a whole number >= 1, got ${show(concurrency)}`);
   }
 }
 

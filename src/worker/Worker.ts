@@ -50,6 +50,15 @@ export function workerSeconds(W: { stopTimeout: unknown; readyTimeout: unknown }
   return value;
 }
 
+/** @internal `Worker.reloadConcurrency` as the start script set it, checked: a whole number >= 1. */
+export function workerReloadConcurrency(W: { reloadConcurrency: unknown }): number {
+  const value = W.reloadConcurrency;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new TypeError(`Worker.reloadConcurrency must be a whole number >= 1, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+  }
+  return value;
+}
+
 /** While > 0, a workers module is being evaluated (module form): its own top-level runAll() does nothing. */
 let runAllSuppressed = 0;
 
@@ -93,6 +102,11 @@ export class Worker {
   static stopTimeout = 10;
   /** Seconds a starting worker gets to become ready before the start fails. Default `30`. */
   static readyTimeout = 30;
+  /**
+   * How many slots a rolling reload replaces at the same time (each one make-before-break). Default `2`,
+   * PM2's default; `1` rolls strictly one slot after the other, as Workerman does.
+   */
+  static reloadConcurrency = 2;
   /** Run the master in the background (`start -d` sets it). Default `false`. */
   static daemonize = false;
   /**

@@ -198,7 +198,7 @@ test('bad option types reject at once with a TypeError that names the option', a
     'host-options.mjs',
     `import { Runtime } from 'workerman-ts';
 const cases = [{ script: 123 }, { script: './app.mjs', readyTimeout: 'x' }, { script: './app.mjs', stopTimeout: -1 },
-  { script: './app.mjs', busyAfterMs: NaN }, { module: './app.mjs', export: 5 }];
+  { script: './app.mjs', busyAfterMs: NaN }, { module: './app.mjs', export: 5 }, { script: './app.mjs', reloadConcurrency: 0 }];
 for (const options of cases) {
   const t0 = Date.now();
   try { const rt = await Runtime.start(options); console.log('STARTED'); await rt.stop(); }
@@ -215,6 +215,7 @@ for (const options of cases) {
   assert.match(out, /TypeError Runtime\.start: stopTimeout must be a number of seconds >= 0, got -1/);
   assert.match(out, /TypeError Runtime\.start: busyAfterMs must be a number of milliseconds > 0, got NaN/);
   assert.match(out, /TypeError Runtime\.start: export must be a string, got number/);
+  assert.match(out, /TypeError Runtime\.start: reloadConcurrency must be a whole number >= 1, got 0/);
   assert.doesNotMatch(out, /STARTED/);
   for (const [, ms] of out.matchAll(/ in (\d+) ms/g)) assert.ok(Number(ms) < 1000, out);
 });

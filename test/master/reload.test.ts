@@ -58,7 +58,8 @@ test('a replacement that throws in onWorkerStart halts the roll; the old process
     const reload = await cli(script, ['reload']);
     assert.equal(reload.code, 1, reload.output);
     assert.match(reload.output, /reload halted at feed#0: replacement exited during start \(code 3\): broken on purpose/);
-    assert.match(reload.output, /replaced before the halt: none; feed#0 and the slots after it keep their old processes/);
+    // Both feed slots were replaced at once (reloadConcurrency 2): both replacements failed.
+    assert.match(reload.output, /replaced: none; still on their old processes: feed#0, feed#1/);
   } finally {
     rmSync(join(app.dir, 'broken'));
   }

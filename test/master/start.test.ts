@@ -97,11 +97,12 @@ test('a script with no Worker or a bad count fails start with a sentence, exit 1
   }
 });
 
-test('Worker.stopTimeout / readyTimeout that are not seconds: a sentence naming the setting, exit 1, for every verb', async () => {
+test('Worker.stopTimeout / readyTimeout / reloadConcurrency out of range: a sentence naming the setting, exit 1, for every verb', async () => {
   const cases = [
     { file: 'stop-text.mjs', body: "Worker.stopTimeout = '30';", expected: /Worker\.stopTimeout must be a number of seconds >= 0, got "30"/ },
     { file: 'stop-neg.mjs', body: 'Worker.stopTimeout = -1;', expected: /Worker\.stopTimeout must be a number of seconds >= 0, got -1/ },
     { file: 'ready-zero.mjs', body: 'Worker.readyTimeout = 0;', expected: /Worker\.readyTimeout must be a number of seconds > 0, got 0/ },
+    { file: 'reload-half.mjs', body: 'Worker.reloadConcurrency = 1.5;', expected: /Worker\.reloadConcurrency must be a whole number >= 1, got 1\.5/ },
   ];
   for (const { file, body, expected } of cases) {
     const path = app.write(file, `import { Worker } from 'workerman-ts';\n${body}\nnew Worker({ name: 'w' });\nWorker.runAll();\n`);

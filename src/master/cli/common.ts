@@ -1,6 +1,6 @@
 // What every CLI verb shares: the parsed command, the resolved paths, how to print a sentence, the exit
 // codes, and "find the running master or say why not".
-import { Worker, workerSeconds } from '../../worker/Worker.js';
+import { Worker, workerReloadConcurrency, workerSeconds } from '../../worker/Worker.js';
 import { defaultLogFile, defaultPidFile, findMaster, removeStalePidFile, type MasterInfo } from '../pidfile.js';
 
 /**
@@ -32,11 +32,13 @@ export interface MasterConfig {
   stopTimeout: number;
   /** Seconds a starting worker gets to become ready. */
   readyTimeout: number;
+  /** Slots a reload replaces at the same time. */
+  reloadConcurrency: number;
 }
 
 /**
  * Read `Worker.pidFile` & co. (set by the start script before runAll) and fill in the defaults.
- * @throws TypeError for a stopTimeout / readyTimeout that is not a number of seconds.
+ * @throws TypeError for a stopTimeout / readyTimeout that is not a number of seconds, or a bad reloadConcurrency.
  */
 export function resolveConfig(script: string, definitions: readonly Worker[]): MasterConfig {
   const W = (definitions[0]?.constructor as typeof Worker | undefined) ?? Worker;
@@ -46,6 +48,7 @@ export function resolveConfig(script: string, definitions: readonly Worker[]): M
     stdoutFile: W.stdoutFile || '/dev/null',
     stopTimeout: workerSeconds(W, 'stopTimeout'),
     readyTimeout: workerSeconds(W, 'readyTimeout'),
+    reloadConcurrency: workerReloadConcurrency(W),
   };
 }
 

@@ -35,7 +35,7 @@ Commands:
                  -d  start as a daemon (background)
   stop           Stop the workers and the master.        -g  gracefully
   restart        Stop, then start.                       -d  daemon, -g  graceful stop
-  reload         Replace every worker, one at a time.    -g  gracefully
+  reload         Replace every worker, two at a time.    -g  gracefully
   status         Show every process.                     -d  live, --json  machine-readable
   connections    List every client connection.           --json  machine-readable
 

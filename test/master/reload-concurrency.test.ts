@@ -1,0 +1,62 @@
+// Rolling reload replaces `Worker.reloadConcurrency` slots at the same time (default 2), each one
+// make-before-break; 1 rolls strictly one slot after the other. Observed from the replacements' own log:
+// each writes when its onWorkerStart begins and when it is ready (1 s later).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cli, readText, testApp } from './cli-helpers.js';
+
+const source = `import { Worker } from 'workerman-ts';
+import { appendFileSync, existsSync } from 'node:fs';
+const here = (f) => new URL(f, import.meta.url).pathname;
+Worker.stdoutFile = here('out.log');
+if (process.env.RELOAD_CONCURRENCY) Worker.reloadConcurrency = Number(process.env.RELOAD_CONCURRENCY);
+const w = new Worker({ name: 'feed', count: 3 });
+w.onWorkerStart = async (worker) => {
+  if (!existsSync(here('slow'))) return;
+  appendFileSync(here('starts.log'), 'begin ' + worker.id + ' ' + Date.now() + '\\n');
+  await new Promise((r) => setTimeout(r, 1000));
+  appendFileSync(here('starts.log'), 'ready ' + worker.id + ' ' + Date.now() + '\\n');
+};
+Worker.runAll();
+`;
+
+/** The most replacements that were starting at the same moment, from the begin/ready lines. */
+function mostAtOnce(log: string): number {
+  const events = log
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' '))
+    .map(([kind, , at]) => ({ delta: kind === 'begin' ? 1 : -1, at: Number(at) }))
+    .sort((a, b) => a.at - b.at || a.delta - b.delta); // a ready at the same ms as a begin counts first
+  let now = 0;
+  let most = 0;
+  for (const { delta } of events) most = Math.max(most, (now += delta));
+  return most;
+}
+
+for (const { concurrency, expected } of [
+  { concurrency: '', expected: 2 },
+  { concurrency: '1', expected: 1 },
+]) {
+  test(`reload with reloadConcurrency ${concurrency || 'default (2)'}: at most ${expected} replacement(s) starting at once, all replaced`, async () => {
+    const { app, script } = testApp(source);
+    const env = { RELOAD_CONCURRENCY: concurrency };
+    const start = await cli(script, ['start', '-d'], env);
+    assert.equal(start.code, 0, start.output);
+    try {
+      writeFileSync(join(app.dir, 'slow'), '');
+      const reload = await cli(script, ['reload'], env);
+      assert.equal(reload.code, 0, reload.output);
+      assert.match(reload.output, /reloaded: replaced feed#0, feed#1, feed#2/);
+      const log = readText(join(app.dir, 'starts.log'));
+      assert.equal(log.match(/^ready/gm)?.length, 3, log);
+      assert.equal(mostAtOnce(log), expected, log);
+    } finally {
+      rmSync(join(app.dir, 'slow'), { force: true });
+      const stop = await cli(script, ['stop']);
+      assert.equal(stop.code, 0, stop.output);
+    }
+  });
+}
