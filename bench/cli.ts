@@ -66,7 +66,11 @@ async function bareRound(): Promise<Verbs> {
     const start = await cmd.waitFor(/all ready/);
     cmd.proc.kill('SIGINT');
     await cmd.exited();
-    return { start, status: NaN, statusJson: NaN, reload: NaN, stop: NaN };
+    // What Node alone takes to start and exit with an empty module: the floor of every CLI verb.
+    const empty = benchFile('proc/empty.js');
+    const status = await timed(empty, [], {});
+    const statusJson = await timed(empty, [], {});
+    return { start, status, statusJson, reload: NaN, stop: NaN };
   } finally {
     await cmd.kill();
   }
@@ -77,8 +81,9 @@ export async function runCliVerbs(): Promise<void> {
   const o = r.ours;
   report('start -d, 4 workers, CLI wall until it exits (all ready) vs bare cluster primary to "all ready"', 'ms', o.map((x) => x.start), r.baseline.map((x) => x.start), atMost(1.3), CMD);
   report('rolling reload of 4 idle workers, CLI `reload` wall', 'ms', o.map((x) => x.reload), null, noMore(600, 'ms'), CMD);
-  report('status, 4 workers, CLI wall', 'ms', o.map((x) => x.status), null, noMore(150, 'ms'), CMD);
-  report('status --json, 4 workers, CLI wall', 'ms', o.map((x) => x.statusJson), null, noMore(150, 'ms'), CMD);
+  const nodeAlone = r.baseline.map((x) => x.status);
+  report('status, 4 workers, CLI wall vs `node empty.js` (Node start-up and exit alone)', 'ms', o.map((x) => x.status), nodeAlone, noMore(150, 'ms'), CMD);
+  report('status --json, 4 workers, CLI wall vs `node empty.js`', 'ms', o.map((x) => x.statusJson), r.baseline.map((x) => x.statusJson), noMore(150, 'ms'), CMD);
   report('stop, 4 idle workers (daemon), CLI wall until all gone', 'ms', o.map((x) => x.stop), null, noMore(300, 'ms'), CMD);
 }
 

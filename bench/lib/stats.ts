@@ -52,7 +52,8 @@ export function report(
   unit: string,
   ours: number[],
   baseline: number[] | null,
-  target: { text: string; check: (ratioOrValue: number) => boolean } | null,
+  /** Checked against the ratio when there is a baseline, unless `absolute` (then against our median). */
+  target: { text: string; check: (ratioOrValue: number) => boolean; absolute?: boolean } | null,
   command: string,
   note?: string,
 ): Row {
@@ -66,7 +67,7 @@ export function report(
     baseline: baseline ? summarize(baseline) : null,
     ratio: ratioS,
     target: target?.text ?? '-',
-    held: target ? target.check(ratioS ? ratioS.median : oursS.median) : null,
+    held: target ? target.check(ratioS && !target.absolute ? ratioS.median : oursS.median) : null,
     command,
     ...(note ? { note } : {}),
   };
@@ -81,8 +82,8 @@ export function report(
 
 export const atLeast = (x: number) => ({ text: `>= ${x}x`, check: (r: number) => r >= x });
 export const atMost = (x: number) => ({ text: `<= ${x}x`, check: (r: number) => r <= x });
-export const below = (x: number, unit: string) => ({ text: `< ${x} ${unit}`, check: (v: number) => v < x });
-export const noMore = (x: number, unit: string) => ({ text: `<= ${x} ${unit}`, check: (v: number) => v <= x });
+export const below = (x: number, unit: string) => ({ text: `< ${x} ${unit}`, check: (v: number) => v < x, absolute: true });
+export const noMore = (x: number, unit: string) => ({ text: `<= ${x} ${unit}`, check: (v: number) => v <= x, absolute: true });
 
 /** The rows as a markdown table (for docs/benchmarks.md). */
 export function markdown(list: Row[] = rows): string {
