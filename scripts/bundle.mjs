@@ -26,7 +26,9 @@ await build({
   target: 'node20',
   // ws and pidusage stay real dependencies, resolved from the installed package at run time.
   packages: 'external',
+  // Maps point at the TypeScript in src/, which the package ships, so they need not carry it too.
   sourcemap: true,
+  sourcesContent: false,
   logLevel: 'warning',
 });
 // esbuild keeps the entry's #! line; the bin also needs to stay executable when run from a clone.
