@@ -4,11 +4,11 @@ import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
 import { setPrimaryStopAll, workerReloadConcurrency, workerSeconds, type Worker } from '../worker/Worker.js';
 import { RuntimeStartError } from './errors.js';
-import { fileURLToPath } from 'node:url';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
 import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
 import type { ReloadResult } from './reload.js';
 import { EXIT_CODES } from '../shared/messages.js';
+import { packagePath } from '../package-path.js';
 import type { Endpoints } from './status/endpoints.js';
 import type { StatusService, ConnectionsReport, StatusReport } from './status/index.js';
 import type { Slot, SlotState, Supervisor, WorkerDefinition } from './supervisor.js';
@@ -130,7 +130,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       definitions = await loadModuleDefinitions(module, name);
       launch = {
         ...options,
-        script: fileURLToPath(new URL('../worker/module-entry.js', import.meta.url)),
+        script: packagePath('dist/src/worker/module-entry.js'),
         env: { [ENV_WORKERS_MODULE]: module, [ENV_WORKERS_EXPORT]: name },
       };
     }
