@@ -3,6 +3,7 @@
 // this file too, and none of them needs the CLI's code.
 import { setPrimaryEntry, type Worker } from '../worker/Worker.js';
 import { deliverDefinitions, isLoadingScript } from './load-script.js';
+import { findVerb, VERB_HANDLERS } from './cli/verbs.js';
 
 /** The script the CLI acts on; the `worker` bin sets it before importing the script. */
 function scriptPath(): string {
@@ -14,6 +15,9 @@ function primaryEntry(definitions: Worker[]): void {
     deliverDefinitions(definitions);
     return;
   }
+  // The verb's module loads while the CLI's does (a failure shows when runCli loads it again).
+  const verb = findVerb(process.argv.slice(2));
+  if (verb) VERB_HANDLERS[verb]().catch(() => undefined);
   import('./cli/index.js').then(({ runCli }) => runCli(definitions, scriptPath(), process.argv.slice(2))).then(
     (code) => process.exit(code),
     (err: unknown) => {

@@ -5,25 +5,11 @@ import { parseArgs } from 'node:util';
 import { VERSION } from '../../version.js';
 import type { Worker } from '../../worker/Worker.js';
 import { EXIT, resolveConfig, type CliContext } from './common.js';
+import { findVerb, VERB_HANDLERS, type Verb } from './verbs.js';
 
 export { EXIT, type CliContext } from './common.js';
 
-type VerbHandler = (context: CliContext) => Promise<number>;
-
-/**
- * One function per verb, loaded when that verb runs (`status` never loads the master's code, `start`
- * never loads the table renderer); resolves to the exit code. Add a verb by adding a line.
- */
-export const VERB_HANDLERS = {
-  start: async () => (await import('./start.js')).runStart,
-  stop: async () => (await import('./stop.js')).runStop,
-  restart: async () => (await import('./stop.js')).runRestart,
-  reload: async () => (await import('./reload.js')).runReload,
-  status: async () => (await import('./status.js')).runStatus,
-  connections: async () => (await import('./connections.js')).runConnections,
-} satisfies Record<string, () => Promise<VerbHandler>>;
-
-export type Verb = keyof typeof VERB_HANDLERS;
+export { VERB_HANDLERS, type Verb } from './verbs.js';
 export const VERBS = Object.keys(VERB_HANDLERS) as Verb[];
 
 export function usage(scriptName: string): string {
@@ -77,7 +63,7 @@ export async function runCli(definitions: Worker[], script: string, argv: string
     process.stdout.write(usage(scriptName));
     return EXIT.OK;
   }
-  const verb = positionals.find((p): p is Verb => Object.hasOwn(VERB_HANDLERS, p));
+  const verb = findVerb(positionals);
   if (!verb) {
     const unknown = positionals[0];
     process.stderr.write(`${unknown ? `Unknown command "${unknown}".` : 'No command given.'}\n\n${usage(scriptName)}`);

@@ -1,6 +1,7 @@
 // `status`: ask the running master over its control socket and print a table, `--json`, or (`-d`) a
 // table refreshed in place every second until Ctrl-C.
 import { controlRequest } from '../control/client.js';
+import { isRunning, readPidFile } from '../pidfile.js';
 import type { StatusReport, WorkerStatus } from '../status/report.js';
 import { EXIT, requireMaster, type CliContext } from './common.js';
 import {
@@ -28,14 +29,29 @@ export async function askMaster<T>(
   args: Record<string, unknown> = {},
   onPart?: (part: unknown) => void,
 ): Promise<Answer<T>> {
+  // The usual case in one round trip: the pid file names a live process and its control socket answers
+  // (only our master listens on that path). Anything else goes through requireMaster's ping, which says
+  // why there is no answer: nothing running, a stale pid file (removed), or a master that does not answer.
+  const pid = readPidFile(context.config.pidFile);
+  if (pid !== null && pid > 0 && pid !== process.pid && isRunning(pid)) {
+    try {
+      return { ok: true, value: await controlRequest<T>(pid, cmd, args, REQUEST_TIMEOUT_MS, onPart) };
+    } catch (err) {
+      if (!/ENOENT|ECONNREFUSED/.test((err as Error).message)) return failed(context, cmd, err);
+    }
+  }
   const master = await requireMaster(context);
   if (!master) return { ok: false, exit: EXIT.NOT_RUNNING };
   try {
     return { ok: true, value: await controlRequest<T>(master.pid, cmd, args, REQUEST_TIMEOUT_MS, onPart) };
   } catch (err) {
-    process.stderr.write(`workerman-ts[${context.scriptName}] ${cmd} failed: ${(err as Error).message}\n`);
-    return { ok: false, exit: EXIT.FAILED };
+    return failed(context, cmd, err);
   }
+}
+
+function failed(context: CliContext, cmd: string, err: unknown): { ok: false; exit: number } {
+  process.stderr.write(`workerman-ts[${context.scriptName}] ${cmd} failed: ${(err as Error).message}\n`);
+  return { ok: false, exit: EXIT.FAILED };
 }
 
 export async function runStatus(context: CliContext): Promise<number> {
