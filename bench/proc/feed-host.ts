@@ -31,7 +31,7 @@ serve(async (msg) => {
       process.env.BENCH_FEED_PORT = String(msg.feedPort);
       process.env.BENCH_FEED_CONNS = String(msg.conns);
       process.env.BENCH_WORKERS = String(msg.workers);
-      rt = await Runtime.start({ script: benchFile('proc/app-feed.js'), execArgv: [], readyTimeout: 60, ...(process.env.BENCH_DEBUG ? { logger: (m: string) => console.error(`${(performance.now() / 1000).toFixed(3)} ${m}`) } : {}) });
+      rt = await Runtime.start({ script: benchFile('proc/app-feed.js'), execArgv: [], readyTimeout: 60, reloadConcurrency: Number(msg.reloadConcurrency), ...(process.env.BENCH_DEBUG ? { logger: (m: string) => console.error(`${(performance.now() / 1000).toFixed(3)} ${m}`) } : {}) });
       if (process.env.BENCH_DEBUG) rt.on('workerReady', (s) => console.error(`${(performance.now() / 1000).toFixed(3)} ready ${s.id} ${s.pid}`));
       return { ms: performance.now() - t0 };
     }
