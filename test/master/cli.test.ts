@@ -101,6 +101,17 @@ test('start -d: started after the workers are ready; already running; status; st
   assert.match(readText(logFile), /SIGTERM received: stopping/);
 });
 
+test('status and connections with a pid file naming a live process that is not our master: stale, removed, exit 3', async () => {
+  for (const verb of ['status', 'connections']) {
+    writeFileSync(pidFile, `${process.pid}\n`); // the test runner: alive, no control socket
+    const { code, output } = await cli(script, [verb]);
+    assert.equal(code, 3, `${verb}: ${output}`);
+    assert.match(output, new RegExp(`stale pid file .*: pid ${process.pid} is not a workerman-ts master`));
+    assert.match(output, /not running/);
+    assert.equal(existsSync(pidFile), false);
+  }
+});
+
 test('a pid file naming a live process that is not our master is stale; start replaces it', async () => {
   writeFileSync(pidFile, `${process.pid}\n`); // the test runner: alive, not a workerman-ts master
   const start = await cli(script, ['start', '-d']);
