@@ -5,15 +5,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cli, readText, testApp } from './cli-helpers.js';
+import { isRunning } from '../../src/master/pidfile.js';
+import { cli, ping, readPid, readText, testApp } from './cli-helpers.js';
 
 const source = `import { Worker } from 'workerman-ts';
 import { appendFileSync, existsSync } from 'node:fs';
 const here = (f) => new URL(f, import.meta.url).pathname;
 Worker.stdoutFile = here('out.log');
 if (process.env.RELOAD_CONCURRENCY) Worker.reloadConcurrency = Number(process.env.RELOAD_CONCURRENCY);
-const w = new Worker({ name: 'feed', count: 3 });
+const w = new Worker({ name: 'feed', count: Number(process.env.COUNT ?? 3) });
 w.onWorkerStart = async (worker) => {
+  if (worker.id === 1 && existsSync(here('broken1'))) throw new Error('slot 1 broken on purpose');
   if (!existsSync(here('slow'))) return;
   appendFileSync(here('starts.log'), 'begin ' + worker.id + ' ' + Date.now() + '\\n');
   await new Promise((r) => setTimeout(r, 1000));
@@ -60,3 +62,33 @@ for (const { concurrency, expected } of [
     }
   });
 }
+
+test('a halt with two lanes: no further slot starts, the other lane finishes, the rest keep their old processes', async () => {
+  const { app, script, pidFile } = testApp(source);
+  const env = { COUNT: '4' };
+  const start = await cli(script, ['start', '-d'], env);
+  assert.equal(start.code, 0, start.output);
+  try {
+    const master = readPid(pidFile)!;
+    const pids = async () => Object.fromEntries((await ping(master)).slots.map((s) => [`${s.name}#${s.id}`, s.pid]));
+    const before = await pids();
+    writeFileSync(join(app.dir, 'broken1'), '');
+    const reload = await cli(script, ['reload'], env);
+    assert.equal(reload.code, 1, reload.output);
+    assert.match(reload.output, /reload halted at feed#1: replacement exited during start \(code 3\): slot 1 broken on purpose/);
+    // feed#0 (the other lane) finished; feed#2 may have started before feed#1 failed; feed#3 never did.
+    const [, replaced, kept] = /replaced: (.*); still on their old processes: (.*)/.exec(reload.output) ?? [];
+    assert.ok(replaced?.startsWith('feed#0'), reload.output);
+    assert.match(kept ?? '', /feed#1.*feed#3$/, reload.output);
+    const after = await pids();
+    for (const slot of kept!.split(', ')) {
+      assert.equal(after[slot], before[slot], `${slot} keeps its process`);
+      assert.ok(isRunning(after[slot]!), `${slot} alive`);
+    }
+    for (const slot of replaced!.split(', ')) assert.notEqual(after[slot], before[slot], `${slot} replaced`);
+  } finally {
+    rmSync(join(app.dir, 'broken1'), { force: true });
+    const stop = await cli(script, ['stop']);
+    assert.equal(stop.code, 0, stop.output);
+  }
+});
