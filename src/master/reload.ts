@@ -72,9 +72,15 @@ export async function rollingReload(supervisor: Supervisor, options: ReloadOptio
   await Promise.all(retirements);
   for (const slot of due) (replaced.has(slot) ? result.replaced : result.kept).push(nameOf(slot));
   const first = failures.sort((a, b) => a.index - b.index)[0];
-  if (first) result.halted = { slot: nameOf(due[first.index]!), reason: first.reason };
+  if (first) result.halted = { slot: nameOf(due[first.index]!), reason: first.reason + timeoutHint(first.reason, lanes) };
   else result.kept = [];
   return result;
+}
+
+/** Replacements that start together share the CPUs: when one ran out of time, say how to roll one by one. */
+function timeoutHint(reason: string, lanes: number): string {
+  if (lanes < 2 || !reason.startsWith('replacement not ready after')) return '';
+  return ` (${lanes} replacements were starting at the same time; Worker.reloadConcurrency = 1 starts one at a time)`;
 }
 
 function nameOf(slot: Slot): string {

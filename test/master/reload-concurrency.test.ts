@@ -13,9 +13,11 @@ import { appendFileSync, existsSync } from 'node:fs';
 const here = (f) => new URL(f, import.meta.url).pathname;
 Worker.stdoutFile = here('out.log');
 if (process.env.RELOAD_CONCURRENCY) Worker.reloadConcurrency = Number(process.env.RELOAD_CONCURRENCY);
+if (process.env.READY_TIMEOUT) Worker.readyTimeout = Number(process.env.READY_TIMEOUT);
 const w = new Worker({ name: 'feed', count: Number(process.env.COUNT ?? 3) });
 w.onWorkerStart = async (worker) => {
   if (worker.id === 1 && existsSync(here('broken1'))) throw new Error('slot 1 broken on purpose');
+  if (existsSync(here('hang'))) await new Promise(() => {});
   if (!existsSync(here('slow'))) return;
   appendFileSync(here('starts.log'), 'begin ' + worker.id + ' ' + Date.now() + '\\n');
   await new Promise((r) => setTimeout(r, 1000));
@@ -88,6 +90,26 @@ test('a halt with two lanes: no further slot starts, the other lane finishes, th
     for (const slot of replaced!.split(', ')) assert.notEqual(after[slot], before[slot], `${slot} replaced`);
   } finally {
     rmSync(join(app.dir, 'broken1'), { force: true });
+    const stop = await cli(script, ['stop']);
+    assert.equal(stop.code, 0, stop.output);
+  }
+});
+
+test('replacements that run out of readyTimeout while starting two at a time: the halt says how to roll one by one', async () => {
+  const { app, script } = testApp(source);
+  const env = { READY_TIMEOUT: '1' };
+  const start = await cli(script, ['start', '-d'], env);
+  assert.equal(start.code, 0, start.output);
+  try {
+    writeFileSync(join(app.dir, 'hang'), '');
+    const reload = await cli(script, ['reload'], env);
+    assert.equal(reload.code, 1, reload.output);
+    assert.match(
+      reload.output,
+      /reload halted at feed#0: replacement not ready after 1 s \(2 replacements were starting at the same time; Worker\.reloadConcurrency = 1 starts one at a time\)/,
+    );
+  } finally {
+    rmSync(join(app.dir, 'hang'), { force: true });
     const stop = await cli(script, ['stop']);
     assert.equal(stop.code, 0, stop.output);
   }
