@@ -4,6 +4,7 @@
 import { setPrimaryEntry, type Worker } from '../worker/Worker.js';
 import { deliverDefinitions, isLoadingScript } from './load-script.js';
 import { findVerb, VERB_HANDLERS } from './cli/verbs.js';
+import { surviveBrokenPipes } from '../broken-pipe.js';
 
 /** The script the CLI acts on; the `worker` bin sets it before importing the script. */
 function scriptPath(): string {
@@ -15,6 +16,7 @@ function primaryEntry(definitions: Worker[]): void {
     deliverDefinitions(definitions);
     return;
   }
+  surviveBrokenPipes();
   // The verb's module loads while the CLI's does (a failure shows when runCli loads it again).
   const verb = findVerb(process.argv.slice(2));
   if (verb) VERB_HANDLERS[verb]().catch(() => undefined);

@@ -1,5 +1,6 @@
 // Inside a cluster worker: run one Worker definition, answer the master, stop cleanly.
 // Mirrors Node's lib/internal/cluster/child.js: one message handler, one small function per verb.
+import { surviveBrokenPipes } from '../broken-pipe.js';
 import { AsyncTcpConnection } from '../connection/index.js';
 import { EXIT_CODES, isMasterMessage, type WorkerMessage } from '../shared/messages.js';
 import { Timer } from './Timer.js';
@@ -37,6 +38,7 @@ function logError(what: string, err: unknown): void {
  * - the master's messages are heard from now on (a stop before onWorkerStart just exits).
  */
 export function attachToMaster(): void {
+  surviveBrokenPipes();
   for (const signal of ['SIGINT', 'SIGQUIT', 'SIGHUP'] as const) process.on(signal, () => {});
   process.on('message', onMessage);
 }
