@@ -53,13 +53,22 @@ async function breakdown(pid: number): Promise<void> {
     socket.write(`${JSON.stringify({ id: 1, cmd: 'connections', args: { format: 'stream' } })}\n`);
     const chunks: Buffer[] = [];
     let first = 0;
-    await new Promise<void>((r) =>
+    // The reply ends with the line that carries "result" (after every "part" line); that line may arrive
+    // split over two reads, so the check looks at the end of the previous read too. Bounded: 10 s.
+    let previous = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('breakdown: no complete reply within 10 s')), 10_000);
       socket.on('data', (c: Buffer) => {
         if (!first) first = performance.now();
         chunks.push(c);
-        if (c[c.length - 1] === 10 && c.lastIndexOf('"part":') < c.lastIndexOf('"result":')) r();
-      }),
-    );
+        const text = previous + c.toString('latin1');
+        previous = text.slice(-64);
+        if (c[c.length - 1] === 10 && text.lastIndexOf('"part":') < text.lastIndexOf('"result":')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
     const t3 = performance.now();
     socket.destroy();
     for (const line of Buffer.concat(chunks).toString().split('\n')) if (line) JSON.parse(line);
