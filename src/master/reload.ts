@@ -22,11 +22,14 @@ export interface ReloadResult {
   replaced: string[];
   /** Slots that only ran onWorkerReload (reloadable = false). */
   notified: string[];
-  /** Set when the roll halted: the first slot (in slot order) whose replacement failed, and why. */
+  /** Set when the roll halted: the first slot (in slot order) whose replacement failed (or that a stop cut short), and why. */
   halted: { slot: string; reason: string } | null;
   /** Reloadable slots that keep their old process because the roll halted (empty otherwise). */
   kept: string[];
 }
+
+/** The halt reason when a stop began during the roll (its replacements go down with the rest). */
+export const STOPPED = 'the runtime began stopping';
 
 export async function rollingReload(supervisor: Supervisor, options: ReloadOptions): Promise<ReloadResult> {
   const result: ReloadResult = { replaced: [], notified: [], halted: null, kept: [] };
@@ -73,6 +76,7 @@ export async function rollingReload(supervisor: Supervisor, options: ReloadOptio
   for (const slot of due) (replaced.has(slot) ? result.replaced : result.kept).push(nameOf(slot));
   const first = failures.sort((a, b) => a.index - b.index)[0];
   if (first) result.halted = { slot: nameOf(due[first.index]!), reason: first.reason + timeoutHint(first.reason, lanes) };
+  else if (supervisor.stopping && result.kept.length > 0) result.halted = { slot: result.kept[0]!, reason: STOPPED };
   else result.kept = [];
   return result;
 }

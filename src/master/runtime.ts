@@ -340,8 +340,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   /** Roll through the workers (make-before-break). A reload asked for during a reload waits for it, then runs. */
-  async reload(options: { graceful?: boolean } = {}): Promise<ReloadResult> {
+  async reload(options: { graceful?: boolean; concurrency?: number } = {}): Promise<ReloadResult> {
     if (this.stopping) throw new Error('cannot reload: the runtime is stopping');
+    const { concurrency } = options;
+    if (concurrency !== undefined && (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1)) {
+      throw new TypeError(`reload: concurrency must be a whole number >= 1, got ${show(concurrency)}`);
+    }
     const previous = this.reloading;
     const run = async () => {
       if (previous) await previous.catch(() => undefined);
@@ -352,8 +356,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         graceful: options.graceful ?? false,
         readyTimeout: this.readyTimeout,
         stopTimeout: this.stopTimeout,
-        concurrency: this.reloadConcurrency,
+        concurrency: options.concurrency ?? this.reloadConcurrency,
       });
+      if (this.stopping && result.halted) {
+        this.log(`reload interrupted: the runtime began stopping (replaced: ${result.replaced.join(', ') || 'none'})`);
+        throw new Error(`reload interrupted: the runtime began stopping; replaced before that: ${result.replaced.join(', ') || 'none'}`);
+      }
       this.log(
         result.halted
           ? `reload halted at ${result.halted.slot}: ${result.halted.reason}`

@@ -219,3 +219,30 @@ for (const options of cases) {
   assert.doesNotMatch(out, /STARTED/);
   for (const [, ms] of out.matchAll(/ in (\d+) ms/g)) assert.ok(Number(ms) < 1000, out);
 });
+
+test('rt.reload() rejects when rt.stop() cuts it short; a bad concurrency is a TypeError', async () => {
+  app.write(
+    'slow-reload.mjs',
+    `import { Worker } from 'workerman-ts';
+const w = new Worker({ name: 'slow', count: 2 });
+w.onWorkerStart = () => new Promise((r) => setTimeout(r, process.env.SLOW === '1' ? 1000 : 0));
+Worker.runAll();
+`,
+  );
+  const host = app.write(
+    'host-stop-reload.mjs',
+    `import { Runtime } from 'workerman-ts';
+const rt = await Runtime.start({ script: './slow-reload.mjs' });
+try { await rt.reload({ concurrency: 0 }); } catch (err) { console.log(err.name + ': ' + err.message); }
+process.env.SLOW = '1'; // the replacements inherit it: each takes 1 s to be ready
+const reloading = rt.reload();
+setTimeout(() => void rt.stop(), 300);
+try { console.log('resolved ' + JSON.stringify(await reloading)); } catch (err) { console.log('rejected: ' + err.message); }
+`,
+  );
+  const p = run([host], { cwd: app.dir });
+  const { code } = await p.exited(30_000);
+  assert.equal(code, 0, p.output());
+  assert.match(p.output(), /TypeError: reload: concurrency must be a whole number >= 1, got 0/);
+  assert.match(p.output(), /rejected: reload interrupted: the runtime began stopping; replaced before that: none/);
+});

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRunning } from '../../src/master/pidfile.js';
-import { cli, ping, readPid, readText, testApp } from './cli-helpers.js';
+import { cli, eventually, ping, readPid, readText, testApp } from './cli-helpers.js';
 
 const source = `import { Worker } from 'workerman-ts';
 import { appendFileSync, existsSync } from 'node:fs';
@@ -113,4 +113,34 @@ test('replacements that run out of readyTimeout while starting two at a time: th
     const stop = await cli(script, ['stop']);
     assert.equal(stop.code, 0, stop.output);
   }
+});
+
+test('reload uses the start script\'s reloadConcurrency as it is now, not as it was at start', async () => {
+  const { app, script } = testApp(source);
+  const start = await cli(script, ['start', '-d']); // started with the default, 2
+  assert.equal(start.code, 0, start.output);
+  try {
+    writeFileSync(join(app.dir, 'slow'), '');
+    const reload = await cli(script, ['reload'], { RELOAD_CONCURRENCY: '1' }); // the script now says 1
+    assert.equal(reload.code, 0, reload.output);
+    assert.equal(mostAtOnce(readText(join(app.dir, 'starts.log'))), 1);
+  } finally {
+    rmSync(join(app.dir, 'slow'), { force: true });
+    const stop = await cli(script, ['stop']);
+    assert.equal(stop.code, 0, stop.output);
+  }
+});
+
+test('a stop during a reload: the reload fails (exit 1) and says it was interrupted, the stop succeeds', async () => {
+  const { app, script } = testApp(source);
+  const start = await cli(script, ['start', '-d']);
+  assert.equal(start.code, 0, start.output);
+  writeFileSync(join(app.dir, 'slow'), ''); // each replacement takes 1 s to be ready
+  const reloading = cli(script, ['reload']);
+  await eventually(() => /^begin/m.test(readText(join(app.dir, 'starts.log'))), 10_000, 'a replacement starting');
+  const stop = await cli(script, ['stop']);
+  const reload = await reloading;
+  assert.equal(stop.code, 0, stop.output);
+  assert.equal(reload.code, 1, reload.output);
+  assert.match(reload.output, /reload failed: reload interrupted: the runtime began stopping; replaced before that: none/);
 });

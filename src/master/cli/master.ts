@@ -46,12 +46,12 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     stopRequest = { graceful };
     void runtime?.stop({ graceful });
   };
-  const reload = async (graceful: boolean): Promise<ReloadReply> => {
+  const reload = async (graceful: boolean, concurrency?: number): Promise<ReloadReply> => {
     if (!runtime) throw new Error('cannot reload: the workers are still starting');
     if (stopRequest) throw new Error('cannot reload: the master is stopping');
     const queued = runtime.reloadInProgress;
     if (queued) log('reload requested while a reload runs: it will run after it');
-    return { ...(await runtime.reload({ graceful })), queued };
+    return { ...(await runtime.reload({ graceful, concurrency })), queued };
   };
   const info = (): MasterInfo => ({
     pid: process.pid,

@@ -14,7 +14,8 @@ export async function runReload(context: CliContext): Promise<number> {
   say(context, `${context.graceful ? 'reloading gracefully' : 'reloading'} (master pid ${master.pid})`);
   let reply: ReloadReply;
   try {
-    reply = await controlRequest<ReloadReply>(master.pid, 'reload', { graceful: context.graceful }, timeoutMs);
+    const concurrency = context.config.reloadConcurrency; // the script's setting now, not at the start
+    reply = await controlRequest<ReloadReply>(master.pid, 'reload', { graceful: context.graceful, concurrency }, timeoutMs);
   } catch (err) {
     complain(context, `reload failed: ${(err as Error).message}`);
     return EXIT.FAILED;

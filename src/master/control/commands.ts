@@ -13,7 +13,7 @@ export interface ControlledMaster {
   /** Start a stop (as SIGTERM / SIGQUIT would); resolves at once. */
   stop(graceful: boolean): void;
   /** A rolling reload; resolves when the roll is done or halted. */
-  reload(graceful: boolean): Promise<ReloadReply>;
+  reload(graceful: boolean, concurrency?: number): Promise<ReloadReply>;
 }
 
 export interface ReloadReply extends ReloadResult {
@@ -39,10 +39,17 @@ export function controlCommands(master: ControlledMaster): Record<string, Contro
             master.runtime.streamConnections(busyAfter(args), (worker, rows) => part(`{"worker":${JSON.stringify(worker)},"rows":${rows}}`)),
           )
         : master.runtime.connections(busyAfter(args)),
-    reload: (args) => master.reload(args.graceful === true),
+    // The CLI sends the start script's reloadConcurrency as it is now (edited since the start, perhaps).
+    reload: (args) => master.reload(args.graceful === true, concurrencyOf(args)),
     stop: (args) => {
       master.stop(args.graceful === true);
       return { stopping: true };
     },
   };
+}
+
+/** `concurrency` from a request: a whole number >= 1, or undefined (the master's own setting). */
+function concurrencyOf(args: Record<string, unknown>): number | undefined {
+  const value = args.concurrency;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : undefined;
 }
