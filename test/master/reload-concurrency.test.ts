@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRunning } from '../../src/master/pidfile.js';
-import { cli, eventually, ping, readPid, readText, testApp } from './cli-helpers.js';
+import { cli, eventually, ping, readPid, readText, testApp, type TestApp } from './cli-helpers.js';
 
 const source = `import { Worker } from 'workerman-ts';
 import { appendFileSync, existsSync } from 'node:fs';
@@ -40,41 +40,52 @@ function mostAtOnce(log: string): number {
   return most;
 }
 
+/**
+ * A daemon of `source` started with `env` for the length of `body`, which gets the app and a `marker(name)`
+ * that creates a marker file the workers look for; markers are removed and the daemon stopped afterwards.
+ */
+async function withDaemon(env: Record<string, string>, body: (app: TestApp, marker: (name: string) => void) => Promise<void>): Promise<void> {
+  const app = testApp(source);
+  const start = await cli(app.script, ['start', '-d'], env);
+  assert.equal(start.code, 0, start.output);
+  const markers: string[] = [];
+  try {
+    await body(app, (name) => {
+      markers.push(name);
+      writeFileSync(join(app.app.dir, name), '');
+    });
+  } finally {
+    for (const name of markers) rmSync(join(app.app.dir, name), { force: true });
+    const stop = await cli(app.script, ['stop']);
+    assert.ok(stop.code === 0 || /not running/.test(stop.output), stop.output);
+  }
+}
+
 for (const { concurrency, expected } of [
   { concurrency: '', expected: 2 },
   { concurrency: '1', expected: 1 },
 ]) {
   test(`reload with reloadConcurrency ${concurrency || 'default (2)'}: at most ${expected} replacement(s) starting at once, all replaced`, async () => {
-    const { app, script } = testApp(source);
     const env = { RELOAD_CONCURRENCY: concurrency };
-    const start = await cli(script, ['start', '-d'], env);
-    assert.equal(start.code, 0, start.output);
-    try {
-      writeFileSync(join(app.dir, 'slow'), '');
+    await withDaemon(env, async ({ app, script }, marker) => {
+      marker('slow');
       const reload = await cli(script, ['reload'], env);
       assert.equal(reload.code, 0, reload.output);
       assert.match(reload.output, /reloaded: replaced feed#0, feed#1, feed#2/);
       const log = readText(join(app.dir, 'starts.log'));
       assert.equal(log.match(/^ready/gm)?.length, 3, log);
       assert.equal(mostAtOnce(log), expected, log);
-    } finally {
-      rmSync(join(app.dir, 'slow'), { force: true });
-      const stop = await cli(script, ['stop']);
-      assert.equal(stop.code, 0, stop.output);
-    }
+    });
   });
 }
 
 test('a halt with two lanes: no further slot starts, the other lane finishes, the rest keep their old processes', async () => {
-  const { app, script, pidFile } = testApp(source);
   const env = { COUNT: '4' };
-  const start = await cli(script, ['start', '-d'], env);
-  assert.equal(start.code, 0, start.output);
-  try {
+  await withDaemon(env, async ({ script, pidFile }, marker) => {
     const master = readPid(pidFile)!;
     const pids = async () => Object.fromEntries((await ping(master)).slots.map((s) => [`${s.name}#${s.id}`, s.pid]));
     const before = await pids();
-    writeFileSync(join(app.dir, 'broken1'), '');
+    marker('broken1');
     const reload = await cli(script, ['reload'], env);
     assert.equal(reload.code, 1, reload.output);
     assert.match(reload.output, /reload halted at feed#1: replacement exited during start \(code 3\): slot 1 broken on purpose/);
@@ -88,59 +99,40 @@ test('a halt with two lanes: no further slot starts, the other lane finishes, th
       assert.ok(isRunning(after[slot]!), `${slot} alive`);
     }
     for (const slot of replaced!.split(', ')) assert.notEqual(after[slot], before[slot], `${slot} replaced`);
-  } finally {
-    rmSync(join(app.dir, 'broken1'), { force: true });
-    const stop = await cli(script, ['stop']);
-    assert.equal(stop.code, 0, stop.output);
-  }
+  });
 });
 
 test('replacements that run out of readyTimeout while starting two at a time: the halt says how to roll one by one', async () => {
-  const { app, script } = testApp(source);
   const env = { READY_TIMEOUT: '1' };
-  const start = await cli(script, ['start', '-d'], env);
-  assert.equal(start.code, 0, start.output);
-  try {
-    writeFileSync(join(app.dir, 'hang'), '');
+  await withDaemon(env, async ({ script }, marker) => {
+    marker('hang');
     const reload = await cli(script, ['reload'], env);
     assert.equal(reload.code, 1, reload.output);
     assert.match(
       reload.output,
       /reload halted at feed#0: replacement not ready after 1 s \(2 replacements were starting at the same time; Worker\.reloadConcurrency = 1 starts one at a time\)/,
     );
-  } finally {
-    rmSync(join(app.dir, 'hang'), { force: true });
-    const stop = await cli(script, ['stop']);
-    assert.equal(stop.code, 0, stop.output);
-  }
+  });
 });
 
 test('reload uses the start script\'s reloadConcurrency as it is now, not as it was at start', async () => {
-  const { app, script } = testApp(source);
-  const start = await cli(script, ['start', '-d']); // started with the default, 2
-  assert.equal(start.code, 0, start.output);
-  try {
-    writeFileSync(join(app.dir, 'slow'), '');
-    const reload = await cli(script, ['reload'], { RELOAD_CONCURRENCY: '1' }); // the script now says 1
+  await withDaemon({}, async ({ app, script }, marker) => {
+    marker('slow'); // started with the default, 2; the script now says 1:
+    const reload = await cli(script, ['reload'], { RELOAD_CONCURRENCY: '1' });
     assert.equal(reload.code, 0, reload.output);
     assert.equal(mostAtOnce(readText(join(app.dir, 'starts.log'))), 1);
-  } finally {
-    rmSync(join(app.dir, 'slow'), { force: true });
-    const stop = await cli(script, ['stop']);
-    assert.equal(stop.code, 0, stop.output);
-  }
+  });
 });
 
 test('a stop during a reload: the reload fails (exit 1) and says it was interrupted, the stop succeeds', async () => {
-  const { app, script } = testApp(source);
-  const start = await cli(script, ['start', '-d']);
-  assert.equal(start.code, 0, start.output);
-  writeFileSync(join(app.dir, 'slow'), ''); // each replacement takes 1 s to be ready
-  const reloading = cli(script, ['reload']);
-  await eventually(() => /^begin/m.test(readText(join(app.dir, 'starts.log'))), 10_000, 'a replacement starting');
-  const stop = await cli(script, ['stop']);
-  const reload = await reloading;
-  assert.equal(stop.code, 0, stop.output);
-  assert.equal(reload.code, 1, reload.output);
-  assert.match(reload.output, /reload failed: reload interrupted: the runtime began stopping; replaced before that: none/);
+  await withDaemon({}, async ({ app, script }, marker) => {
+    marker('slow'); // each replacement takes 1 s to be ready
+    const reloading = cli(script, ['reload']);
+    await eventually(() => /^begin/m.test(readText(join(app.dir, 'starts.log'))), 10_000, 'a replacement starting');
+    const stop = await cli(script, ['stop']);
+    const reload = await reloading;
+    assert.equal(stop.code, 0, stop.output);
+    assert.equal(reload.code, 1, reload.output);
+    assert.match(reload.output, /reload failed: reload interrupted: the runtime began stopping; replaced before that: none/);
+  });
 });
