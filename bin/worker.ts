@@ -45,7 +45,9 @@ if (/\.(c|m)?ts$/.test(script) && !canRunTypeScript()) {
   process.execArgv.push('--import', loader);
   await import(loader);
 }
-// The script sees the same argv as `node <script> <verb> ...`; its Worker.runAll() does the rest.
+// The script sees the same argv as `node <script> <verb> ...`; its Worker.runAll() does the rest. The CLI
+// reads the mark to suggest commands the way the user runs them (`npx worker stop app.js`).
+(globalThis as Record<symbol, unknown>)[Symbol.for('workerman-ts.bin')] = true;
 process.argv = [process.argv[0]!, script, ...args.filter((_, i) => i !== scriptIndex)];
 await import(pathToFileURL(script).href);
 

@@ -162,3 +162,11 @@ test('start -d whose workers cannot start exits 1 with the reason and leaves not
     spawnSync('rm', ['-f', join(app.dir, 'broken')]);
   }
 });
+
+test('started through the worker bin, the CLI suggests the bin for stopping (npx worker stop app.mjs)', async () => {
+  const start = run([BIN, 'start', script, '-d'], { cwd: app.dir });
+  assert.equal((await start.exited(30_000)).code, 0, start.output());
+  assert.match(start.output(), /run "npx worker stop app\.mjs" to stop it/);
+  const stop = run([BIN, 'stop', script], { cwd: app.dir });
+  assert.equal((await stop.exited(30_000)).code, 0, stop.output());
+});

@@ -45,7 +45,8 @@ async function startDaemon(context: CliContext): Promise<number> {
   }
   say(context, `started as a daemon, pid ${outcome.pid}, ${outcome.workers} worker${outcome.workers === 1 ? '' : 's'} ready`);
   say(context, `pid file ${config.pidFile}, log ${config.logFile}, output ${config.stdoutFile}`);
-  const stopCommand = /\.(c|m)?ts$/.test(context.scriptName) ? `npx worker stop ${context.scriptName}` : `node ${context.scriptName} stop`;
+  const viaBin = (globalThis as Record<symbol, unknown>)[Symbol.for('workerman-ts.bin')] === true;
+  const stopCommand = viaBin || /\.(c|m)?ts$/.test(context.scriptName) ? `npx worker stop ${context.scriptName}` : `node ${context.scriptName} stop`;
   say(context, `run "${stopCommand}" to stop it`);
   return EXIT.OK;
 }
