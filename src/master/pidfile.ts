@@ -3,7 +3,7 @@
 // A pid file is never trusted: the pid must be alive, not a zombie, and answer on our control socket.
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { controlRequest, ControlError } from './control/client.js';
+import { controlRequest, ControlError, nobodyListening } from './control/client.js';
 import { controlSocketPath } from './control/socket-path.js';
 import type { SlotSnapshot } from './runtime.js';
 
@@ -119,8 +119,8 @@ export async function findMaster(pidFile: string, timeoutMs = 3000): Promise<Mas
     return { state: 'stale', pid, reason: `pid ${pid} is not a workerman-ts master` };
   } catch (err) {
     const message = err instanceof ControlError ? err.message : String(err);
-    // No socket (ENOENT) or nobody listening (ECONNREFUSED): a live process, but not our master.
-    if (/ENOENT|ECONNREFUSED/.test(message)) {
+    // A live process, but not our master.
+    if (nobodyListening(err)) {
       return { state: 'stale', pid, reason: `pid ${pid} is not a workerman-ts master (${commandOf(pid)})` };
     }
     return { state: 'unresponsive', pid, reason: message };

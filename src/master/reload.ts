@@ -29,7 +29,7 @@ export interface ReloadResult {
 }
 
 /** The halt reason when a stop began during the roll (its replacements go down with the rest). */
-export const STOPPED = 'the runtime began stopping';
+const STOPPED = 'the runtime began stopping';
 
 export async function rollingReload(supervisor: Supervisor, options: ReloadOptions): Promise<ReloadResult> {
   const result: ReloadResult = { replaced: [], notified: [], halted: null, kept: [] };

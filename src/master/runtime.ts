@@ -2,7 +2,7 @@
 // from code, with promises and events. The CLI is a thin layer on top; nothing here calls process.exit.
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
-import { setPrimaryStopAll, workerReloadConcurrency, workerSeconds, type Worker } from '../worker/Worker.js';
+import { checkReloadConcurrency, setPrimaryStopAll, show, workerSeconds, type Worker } from '../worker/Worker.js';
 import { RuntimeStartError } from './errors.js';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
 import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
@@ -183,7 +183,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const WorkerClass = definitions[0]?.constructor as typeof Worker | undefined;
     this.stopTimeout = options.stopTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'stopTimeout') : 10);
     this.readyTimeout = options.readyTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'readyTimeout') : 30);
-    this.reloadConcurrency = options.reloadConcurrency ?? (WorkerClass ? workerReloadConcurrency(WorkerClass) : 2);
+    this.reloadConcurrency =
+      options.reloadConcurrency ?? (WorkerClass ? checkReloadConcurrency(WorkerClass.reloadConcurrency, 'Worker.reloadConcurrency') : 2);
     if (options.logger) this.on('log', options.logger);
     if (definitions.length === 0) {
       throw new RuntimeStartError(`${this.script} defines no Worker: create one with new Worker() before Worker.runAll()`);
@@ -342,10 +343,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Roll through the workers (make-before-break). A reload asked for during a reload waits for it, then runs. */
   async reload(options: { graceful?: boolean; concurrency?: number } = {}): Promise<ReloadResult> {
     if (this.stopping) throw new Error('cannot reload: the runtime is stopping');
-    const { concurrency } = options;
-    if (concurrency !== undefined && (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1)) {
-      throw new TypeError(`reload: concurrency must be a whole number >= 1, got ${show(concurrency)}`);
-    }
+    if (options.concurrency !== undefined) checkReloadConcurrency(options.concurrency, 'reload: concurrency');
     const previous = this.reloading;
     const run = async () => {
       if (previous) await previous.catch(() => undefined);
@@ -359,8 +357,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         concurrency: options.concurrency ?? this.reloadConcurrency,
       });
       if (this.stopping && result.halted) {
-        this.log(`reload interrupted: the runtime began stopping (replaced: ${result.replaced.join(', ') || 'none'})`);
-        throw new Error(`reload interrupted: the runtime began stopping; replaced before that: ${result.replaced.join(', ') || 'none'}`);
+        const message = `reload interrupted: the runtime began stopping; replaced before that: ${result.replaced.join(', ') || 'none'}`;
+        this.log(message);
+        throw new Error(message);
       }
       this.log(
         result.halted
@@ -450,12 +449,5 @@ function checkOptions(options: RuntimeOptions): void {
       throw new TypeError(`Runtime.start: ${key} must be a number of ${unit} ${key === 'stopTimeout' ? '>= 0' : '> 0'}, got ${show(value)}`);
     }
   }
-  const concurrency = options.reloadConcurrency;
-  if (concurrency !== undefined && (typeof concurrency !== 'number' || !Number.isInteger(concurrency) || concurrency < 1)) {
-    throw new TypeError(`Runtime.start: reloadConcurrency must be a whole number >= 1, got ${show(concurrency)}`);
-  }
-}
-
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
+  if (options.reloadConcurrency !== undefined) checkReloadConcurrency(options.reloadConcurrency, 'Runtime.start: reloadConcurrency');
 }

@@ -45,18 +45,25 @@ export function workerSeconds(W: { stopTimeout: unknown; readyTimeout: unknown }
   const value = W[key];
   const bound = key === 'stopTimeout' ? '>= 0' : '> 0';
   if (typeof value !== 'number' || !Number.isFinite(value) || (key === 'stopTimeout' ? value < 0 : value <= 0)) {
-    throw new TypeError(`Worker.${key} must be a number of seconds ${bound}, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
+    throw new TypeError(`Worker.${key} must be a number of seconds ${bound}, got ${show(value)}`);
   }
   return value;
 }
 
-/** @internal `Worker.reloadConcurrency` as the start script set it, checked: a whole number >= 1. */
-export function workerReloadConcurrency(W: { reloadConcurrency: unknown }): number {
-  const value = W.reloadConcurrency;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new TypeError(`Worker.reloadConcurrency must be a whole number >= 1, got ${typeof value === 'string' ? JSON.stringify(value) : String(value)}`);
-  }
+/** @internal A reload concurrency (`Worker.reloadConcurrency` and its per-runtime, per-reload forms): a whole number >= 1. */
+export function isReloadConcurrency(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
+}
+
+/** @internal `value` if it is a reload concurrency, else a TypeError naming the setting (`what`). */
+export function checkReloadConcurrency(value: unknown, what: string): number {
+  if (!isReloadConcurrency(value)) throw new TypeError(`${what} must be a whole number >= 1, got ${show(value)}`);
   return value;
+}
+
+/** @internal A setting's value in an error message: strings quoted, so `'30'` is told apart from `30`. */
+export function show(value: unknown): string {
+  return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
 
 /** While > 0, a workers module is being evaluated (module form): its own top-level runAll() does nothing. */

@@ -1,6 +1,6 @@
 // What every CLI verb shares: the parsed command, the resolved paths, how to print a sentence, the exit
 // codes, and "find the running master or say why not".
-import { Worker, workerReloadConcurrency, workerSeconds } from '../../worker/Worker.js';
+import { checkReloadConcurrency, Worker, workerSeconds } from '../../worker/Worker.js';
 import { defaultLogFile, defaultPidFile, findMaster, removeStalePidFile, type MasterInfo } from '../pidfile.js';
 
 /**
@@ -48,7 +48,7 @@ export function resolveConfig(script: string, definitions: readonly Worker[]): M
     stdoutFile: W.stdoutFile || '/dev/null',
     stopTimeout: workerSeconds(W, 'stopTimeout'),
     readyTimeout: workerSeconds(W, 'readyTimeout'),
-    reloadConcurrency: workerReloadConcurrency(W),
+    reloadConcurrency: checkReloadConcurrency(W.reloadConcurrency, 'Worker.reloadConcurrency'),
   };
 }
 

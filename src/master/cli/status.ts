@@ -1,6 +1,6 @@
 // `status`: ask the running master over its control socket and print a table, `--json`, or (`-d`) a
 // table refreshed in place every second until Ctrl-C.
-import { controlRequest } from '../control/client.js';
+import { controlRequest, nobodyListening } from '../control/client.js';
 import { isRunning, readPidFile } from '../pidfile.js';
 import type { StatusReport, WorkerStatus } from '../status/report.js';
 import { EXIT, requireMaster, type CliContext } from './common.js';
@@ -37,7 +37,7 @@ export async function askMaster<T>(
     try {
       return { ok: true, value: await controlRequest<T>(pid, cmd, args, REQUEST_TIMEOUT_MS, onPart) };
     } catch (err) {
-      if (!/ENOENT|ECONNREFUSED/.test((err as Error).message)) return failed(context, cmd, err);
+      if (!nobodyListening(err)) return failed(context, cmd, err);
     }
   }
   const master = await requireMaster(context);

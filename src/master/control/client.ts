@@ -7,6 +7,11 @@ export class ControlError extends Error {
   override name = 'ControlError';
 }
 
+/** No socket (ENOENT) or nobody listening on it (ECONNREFUSED): no master of ours behind that pid. */
+export function nobodyListening(err: unknown): boolean {
+  return /ENOENT|ECONNREFUSED/.test(err instanceof Error ? err.message : String(err));
+}
+
 /**
  * Send `cmd` to the master with pid `masterPid`; resolves with its result or rejects with a ControlError.
  * The parts of a streamed reply go to `onPart` as they arrive, before the result.

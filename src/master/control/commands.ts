@@ -4,6 +4,7 @@ import type { ReloadResult } from '../reload.js';
 import type { Runtime } from '../runtime.js';
 import type { MasterInfo } from '../pidfile.js';
 import type { ControlHandler } from './server.js';
+import { isReloadConcurrency } from '../../worker/Worker.js';
 import { StreamedReply } from './protocol.js';
 
 /** What the handlers can reach in the running master. */
@@ -40,16 +41,10 @@ export function controlCommands(master: ControlledMaster): Record<string, Contro
           )
         : master.runtime.connections(busyAfter(args)),
     // The CLI sends the start script's reloadConcurrency as it is now (edited since the start, perhaps).
-    reload: (args) => master.reload(args.graceful === true, concurrencyOf(args)),
+    reload: (args) => master.reload(args.graceful === true, isReloadConcurrency(args.concurrency) ? args.concurrency : undefined),
     stop: (args) => {
       master.stop(args.graceful === true);
       return { stopping: true };
     },
   };
-}
-
-/** `concurrency` from a request: a whole number >= 1, or undefined (the master's own setting). */
-function concurrencyOf(args: Record<string, unknown>): number | undefined {
-  const value = args.concurrency;
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : undefined;
 }
