@@ -29,10 +29,16 @@ function killDaemon(): void {
 process.once('exit', killDaemon);
 
 /** Run one CLI command to its exit; its wall time in ms. Fails on a non-zero exit. */
-async function timed(script: string, args: string[], env: Record<string, string>, expect?: RegExp): Promise<number> {
+async function timed(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+  expect?: RegExp,
+): Promise<number> {
   const cmd = spawnCommand([script, ...args], runEnv(env));
   const { ms, code, output } = await cmd.exited(60_000);
-  if (code !== 0 || (expect && !expect.test(output))) throw new Error(`${args.join(' ')} exited ${code}:\n${output}`);
+  if (code !== 0 || (expect && !expect.test(output)))
+    throw new Error(`${args.join(' ')} exited ${code}:\n${output}`);
   return ms;
 }
 
@@ -79,12 +85,47 @@ async function bareRound(): Promise<Verbs> {
 export async function runCliVerbs(): Promise<void> {
   const r = await interleave(roundCount(), oursRound, bareRound, false);
   const o = r.ours;
-  report('start -d, 4 workers, CLI wall until it exits (all ready) vs bare cluster primary to "all ready"', 'ms', o.map((x) => x.start), r.baseline.map((x) => x.start), atMost(1.3), CMD);
-  report('rolling reload of 4 idle workers, CLI `reload` wall', 'ms', o.map((x) => x.reload), null, noMore(600, 'ms'), CMD);
+  report(
+    'start -d, 4 workers, CLI wall until it exits (all ready) vs bare cluster primary to "all ready"',
+    'ms',
+    o.map((x) => x.start),
+    r.baseline.map((x) => x.start),
+    atMost(1.3),
+    CMD,
+  );
+  report(
+    'rolling reload of 4 idle workers, CLI `reload` wall',
+    'ms',
+    o.map((x) => x.reload),
+    null,
+    noMore(600, 'ms'),
+    CMD,
+  );
   const nodeAlone = r.baseline.map((x) => x.status);
-  report('status, 4 workers, CLI wall vs `node empty.js` (Node start-up and exit alone)', 'ms', o.map((x) => x.status), nodeAlone, noMore(150, 'ms'), CMD);
-  report('status --json, 4 workers, CLI wall vs `node empty.js`', 'ms', o.map((x) => x.statusJson), r.baseline.map((x) => x.statusJson), noMore(150, 'ms'), CMD);
-  report('stop, 4 idle workers (daemon), CLI wall until all gone', 'ms', o.map((x) => x.stop), null, noMore(300, 'ms'), CMD);
+  report(
+    'status, 4 workers, CLI wall vs `node empty.js` (Node start-up and exit alone)',
+    'ms',
+    o.map((x) => x.status),
+    nodeAlone,
+    noMore(150, 'ms'),
+    CMD,
+  );
+  report(
+    'status --json, 4 workers, CLI wall vs `node empty.js`',
+    'ms',
+    o.map((x) => x.statusJson),
+    r.baseline.map((x) => x.statusJson),
+    noMore(150, 'ms'),
+    CMD,
+  );
+  report(
+    'stop, 4 idle workers (daemon), CLI wall until all gone',
+    'ms',
+    o.map((x) => x.stop),
+    null,
+    noMore(300, 'ms'),
+    CMD,
+  );
 }
 
 export async function runStatusLarge(workers = 32, wanted = 10_000): Promise<void> {
@@ -94,7 +135,11 @@ export async function runStatusLarge(workers = 32, wanted = 10_000): Promise<voi
   const app = benchFile('proc/app-feed.js');
   try {
     const { port } = await feed.call<{ port: number }>({ cmd: 'listen', ws: true, backlog: 4096 });
-    const env = { BENCH_WORKERS: String(workers), BENCH_FEED_CONNS: String(perWorker), BENCH_FEED_PORT: String(port) };
+    const env = {
+      BENCH_WORKERS: String(workers),
+      BENCH_FEED_CONNS: String(perWorker),
+      BENCH_FEED_PORT: String(port),
+    };
     await timed(app, ['start', '-d'], env); // ready = every connection open (app-feed.ts)
     const size = `${workers} workers, ${(perWorker * workers).toLocaleString('en')} connections`;
     const masterPid = Number(readFileSync(join(runDir(), 'master.pid'), 'utf8'));
@@ -107,15 +152,28 @@ export async function runStatusLarge(workers = 32, wanted = 10_000): Promise<voi
       await controlRequest(masterPid, 'status', {}, 10_000);
       const t1 = performance.now();
       const parts: unknown[] = [];
-      const end = await controlRequest<Omit<ConnectionsTable, 'workers'>>(masterPid, 'connections', { format: 'stream' }, 10_000, (p) => parts.push(p));
+      const end = await controlRequest<Omit<ConnectionsTable, 'workers'>>(
+        masterPid,
+        'connections',
+        { format: 'stream' },
+        10_000,
+        (p) => parts.push(p),
+      );
       const listed = expandConnections({ ...end, workers: parts as WorkerRows[] });
       const t2 = performance.now();
       // A worker that misses the busy deadline (300 ms) is listed as busy, without its connections.
       const missing = perWorker * workers - listed.connections.length;
-      if (missing !== listed.busy.length * perWorker) throw new Error(`connections listed ${listed.connections.length} with ${listed.busy.length} busy workers, expected ${perWorker * workers}`);
-      if (i >= 2) status.push(t1 - t0), connections.push(t2 - t1), (busyRuns += listed.busy.length > 0 ? 1 : 0);
+      if (missing !== listed.busy.length * perWorker)
+        throw new Error(
+          `connections listed ${listed.connections.length} with ${listed.busy.length} busy workers, expected ${perWorker * workers}`,
+        );
+      if (i >= 2)
+        (status.push(t1 - t0), connections.push(t2 - t1), (busyRuns += listed.busy.length > 0 ? 1 : 0));
     }
-    const busyNote = busyRuns > 0 ? `${busyRuns} of ${connections.length} requests had a busy worker (answered at the 300 ms deadline)` : '';
+    const busyNote =
+      busyRuns > 0
+        ? `${busyRuns} of ${connections.length} requests had a busy worker (answered at the 300 ms deadline)`
+        : '';
     const statusCli: number[] = [];
     const connectionsCli: number[] = [];
     for (let i = 0; i < roundCount(); i++) {
@@ -123,10 +181,34 @@ export async function runStatusLarge(workers = 32, wanted = 10_000): Promise<voi
       connectionsCli.push(await timed(app, ['connections', '--json'], env));
     }
     await timed(app, ['stop'], env);
-    report(`control-socket round trip, ${size}: status`, 'ms', status, null, below(200, 'ms'), CMD, note ?? undefined);
+    report(
+      `control-socket round trip, ${size}: status`,
+      'ms',
+      status,
+      null,
+      below(200, 'ms'),
+      CMD,
+      note ?? undefined,
+    );
     const connectionsNote = [note, busyNote].filter(Boolean).join('; ');
-    report(`control-socket round trip, ${size}: connections (streamed rows, expanded)`, 'ms', connections, null, below(200, 'ms'), CMD, connectionsNote || undefined);
-    report(`status --json, ${size}, CLI wall`, 'ms', statusCli, null, below(200, 'ms'), CMD, note ?? undefined);
+    report(
+      `control-socket round trip, ${size}: connections (streamed rows, expanded)`,
+      'ms',
+      connections,
+      null,
+      below(200, 'ms'),
+      CMD,
+      connectionsNote || undefined,
+    );
+    report(
+      `status --json, ${size}, CLI wall`,
+      'ms',
+      statusCli,
+      null,
+      below(200, 'ms'),
+      CMD,
+      note ?? undefined,
+    );
     report(`connections --json, ${size}, CLI wall`, 'ms', connectionsCli, null, null, CMD, note ?? undefined);
   } finally {
     killDaemon();

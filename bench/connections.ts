@@ -31,10 +31,31 @@ async function idleRound(mode: 'ours' | 'raw', n: number): Promise<Idle> {
 export async function runIdle(wanted = Number(process.env.BENCH_CONNS ?? 10_000)): Promise<void> {
   const { n, note } = connectionBudget(wanted);
   if (note) console.log(`note: ${note}`);
-  const r = await interleave(roundCount(), () => idleRound('ours', n), () => idleRound('raw', n), false);
+  const r = await interleave(
+    roundCount(),
+    () => idleRound('ours', n),
+    () => idleRound('raw', n),
+    false,
+  );
   const label = `${n.toLocaleString('en')} idle ws connections in one process`;
-  report(`RSS per connection, ${label} vs raw ws`, 'bytes', r.ours.map((x) => x.perConnBytes), r.baseline.map((x) => x.perConnBytes), atMost(1.15), CMD, note ?? undefined);
-  report(`time to open ${label} vs raw ws`, 'ms', r.ours.map((x) => x.openMs), r.baseline.map((x) => x.openMs), atMost(1.2), CMD, note ?? undefined);
+  report(
+    `RSS per connection, ${label} vs raw ws`,
+    'bytes',
+    r.ours.map((x) => x.perConnBytes),
+    r.baseline.map((x) => x.perConnBytes),
+    atMost(1.15),
+    CMD,
+    note ?? undefined,
+  );
+  report(
+    `time to open ${label} vs raw ws`,
+    'ms',
+    r.ours.map((x) => x.openMs),
+    r.baseline.map((x) => x.openMs),
+    atMost(1.2),
+    CMD,
+    note ?? undefined,
+  );
 }
 
 /** Peak attempts in any 100 ms window, as a rate per second. */
@@ -44,7 +65,10 @@ function peakRate(times: number[]): number {
   return Math.max(0, ...buckets.values()) * 10;
 }
 
-export async function runStorm(wanted = Number(process.env.BENCH_CONNS ?? 10_000), downMs = 500): Promise<void> {
+export async function runStorm(
+  wanted = Number(process.env.BENCH_CONNS ?? 10_000),
+  downMs = 500,
+): Promise<void> {
   const { n, note } = connectionBudget(wanted);
   if (note) console.log(`note: ${note}`);
   // Default policy (reconnect: true): first retry uniformly in [0, 1 s), caps doubling. Its mean rate for the
@@ -58,11 +82,18 @@ export async function runStorm(wanted = Number(process.env.BENCH_CONNS ?? 10_000
     const client = spawnChild('proc/client.js');
     try {
       const { port } = await server.call<{ port: number }>({ cmd: 'listen', ws: true, backlog: 4096 });
-      await client.call({ cmd: 'open', mode: 'ours', proto: 'ws', port, n, options: { reconnect: true } }, 60_000);
+      await client.call(
+        { cmd: 'open', mode: 'ours', proto: 'ws', port, n, options: { reconnect: true } },
+        60_000,
+      );
       await client.call({ cmd: 'watchAttempts' });
       await server.call({ cmd: 'restart', downMs });
-      const res = await client.call<{ ms: number; open: number; total: number; times: number[] }>({ cmd: 'waitAllOpen', timeoutMs: 60_000 }, 70_000);
-      if (res.open !== res.total) throw new Error(`reconnect storm: only ${res.open} of ${res.total} back after ${res.ms} ms`);
+      const res = await client.call<{ ms: number; open: number; total: number; times: number[] }>(
+        { cmd: 'waitAllOpen', timeoutMs: 60_000 },
+        70_000,
+      );
+      if (res.open !== res.total)
+        throw new Error(`reconnect storm: only ${res.open} of ${res.total} back after ${res.ms} ms`);
       back.push(res.ms);
       peaks.push(peakRate(res.times));
       times.push(res.times.length);
@@ -73,7 +104,14 @@ export async function runStorm(wanted = Number(process.env.BENCH_CONNS ?? 10_000
   }
   const what = `reconnect storm, ${n.toLocaleString('en')} ws connections, server down ${downMs} ms`;
   report(`${what}: time until all back`, 'ms', back, null, null, CMD, note ?? undefined);
-  report(`${what}: peak attempts/s (100 ms windows)`, 'attempts/s', peaks, null, noMore(bound, `attempts/s (2 x n / initialDelay)`), CMD);
+  report(
+    `${what}: peak attempts/s (100 ms windows)`,
+    'attempts/s',
+    peaks,
+    null,
+    noMore(bound, `attempts/s (2 x n / initialDelay)`),
+    CMD,
+  );
   report(`${what}: attempts per storm`, 'attempts', times, null, null, CMD);
 }
 

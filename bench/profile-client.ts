@@ -17,7 +17,11 @@ const perConn = Math.max(1, Math.round(total / 5 / conns));
 
 for (const mode of ['ours', 'raw'] as const) {
   const server = spawnChild('proc/load-server.js');
-  const client = spawnChild('proc/client.js', [], ['--expose-gc', '--cpu-prof', `--cpu-prof-dir=${dir}/${mode}`]);
+  const client = spawnChild(
+    'proc/client.js',
+    [],
+    ['--expose-gc', '--cpu-prof', `--cpu-prof-dir=${dir}/${mode}`],
+  );
   try {
     const { port } = await server.call<{ port: number }>({ cmd: 'listen', ws: proto === 'ws' });
     await client.call({ cmd: 'open', mode, proto, port, n: conns, binary: false, options: {} });

@@ -11,9 +11,16 @@ import { runCli } from './cli.js';
 import { benchFile } from './lib/procs.js';
 import { markdown } from './lib/stats.js';
 
-const wsVersion = (JSON.parse(readFileSync(benchFile('../../node_modules/ws/package.json'), 'utf8')) as { version: string }).version;
+const wsVersion = (
+  JSON.parse(readFileSync(benchFile('../../node_modules/ws/package.json'), 'utf8')) as { version: string }
+).version;
 const started = Date.now();
-console.log(`machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, node ${process.version}, ws ${wsVersion}, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}, ulimit -n ${execSync('ulimit -n', { shell: '/bin/sh', encoding: 'utf8' }).trim()}`);
+console.log(
+  `machine: ${os.cpus().length} x ${os.cpus()[0]?.model ?? '?'}, node ${process.version}, ws ${wsVersion}, load average ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}, ulimit -n ${execSync('ulimit -n', { shell: '/bin/sh', encoding: 'utf8' }).trim()}`,
+);
 const parts: [string, () => Promise<void>][] = [
   ['throughput', runThroughput],
   ['connections', runConnections],
@@ -36,4 +43,9 @@ for (const [name, run] of parts) {
     process.exitCode = 1;
   }
 }
-console.log(`\n${markdown()}\n\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s, load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+console.log(
+  `\n${markdown()}\n\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s, load average now ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+);

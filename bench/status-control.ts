@@ -11,14 +11,21 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
 import { controlRequest } from '../src/master/control/client.js';
-import { expandConnections, type ConnectionsReport, type ConnectionsTable, type StatusReport, type WorkerRows } from '../src/master/status/report.js';
+import {
+  expandConnections,
+  type ConnectionsReport,
+  type ConnectionsTable,
+  type StatusReport,
+  type WorkerRows,
+} from '../src/master/status/report.js';
 
 const WORKERS = Number(process.env.WORKERS ?? 32);
 const CONNECTIONS = Number(process.env.CONNECTIONS ?? 10000);
 const RUNS = Number(process.env.RUNS ?? 20);
 const ROOT = resolve(fileURLToPath(new URL('../../', import.meta.url)));
 
-const percentile = (values: number[], p: number) => [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))]!;
+const percentile = (values: number[], p: number) =>
+  [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((values.length * p) / 100))]!;
 
 async function measure<T>(
   pid: number,
@@ -76,7 +83,9 @@ async function breakdown(pid: number): Promise<void> {
     rows.push([t1 - t0, first - t1, t3 - first, t4 - t3, t4 - t0]);
   }
   const col = (i: number) => rows.map((r) => r[i]!);
-  console.log(`breakdown    connect ${fmt(col(0))}\n             gather  ${fmt(col(1))}\n             transfer ${fmt(col(2))}\n             parse   ${fmt(col(3))}\n             total   ${fmt(col(4))}`);
+  console.log(
+    `breakdown    connect ${fmt(col(0))}\n             gather  ${fmt(col(1))}\n             transfer ${fmt(col(2))}\n             parse   ${fmt(col(3))}\n             total   ${fmt(col(4))}`,
+  );
 }
 
 // The first request of a kind runs cold code in the master and every worker: shown on its own.
@@ -105,7 +114,10 @@ w.onWorkerStart = () => {
 Worker.runAll();
 `,
 );
-const master = spawn(process.execPath, [join(dir, 'app.mjs'), 'start'], { cwd: dir, stdio: ['ignore', 'pipe', 'inherit'] });
+const master = spawn(process.execPath, [join(dir, 'app.mjs'), 'start'], {
+  cwd: dir,
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 const masterExited = new Promise<void>((r) => master.once('exit', () => r()));
 let output = '';
 const started = Date.now();
@@ -119,22 +131,31 @@ try {
   });
   const pid = Number(readFileSync(join(dir, 'workerman.app.mjs.pid'), 'utf8'));
   const total = perWorker * WORKERS;
-  for (let open = 0; open < total; ) {
+  for (let open = 0; open < total;) {
     await new Promise((r) => setTimeout(r, 1000));
     const s = await controlRequest<StatusReport>(pid, 'status', {}, 10_000);
     open = s.workers.reduce((n, w) => n + (w.connectionsOpen ?? 0), 0);
-    if (Date.now() - started > 600_000) throw new Error(`only ${open} of ${total} connections open after 10 min`);
+    if (Date.now() - started > 600_000)
+      throw new Error(`only ${open} of ${total} connections open after 10 min`);
   }
-  console.log(`${WORKERS} workers, ${total} connections open in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  console.log(
+    `${WORKERS} workers, ${total} connections open in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
   await new Promise((r) => setTimeout(r, 2000)); // let the handshake load settle
   const status = await measure<StatusReport>(pid, 'status');
-  console.log(`status       ${fmt(status.ms)}   (${status.last.workers.length} rows, ${status.last.totals.connections} connections, ${status.bytes} bytes)`);
+  console.log(
+    `status       ${fmt(status.ms)}   (${status.last.workers.length} rows, ${status.last.totals.connections} connections, ${status.bytes} bytes)`,
+  );
   // What `connections` (table or --json) does: the compact table, expanded into the documented report.
   const inspector = process.env.PROFILE ? await import('node:inspector/promises') : null;
   const session = inspector ? new inspector.Session() : null;
-  if (session) session.connect(), await session.post('Profiler.enable'), await session.post('Profiler.start');
-  const connections = await measure<ConnectionsReport>(pid, 'connections', { format: 'stream' }, (t: ConnectionsTable, parts) =>
-    expandConnections({ ...t, workers: parts as WorkerRows[] }),
+  if (session)
+    (session.connect(), await session.post('Profiler.enable'), await session.post('Profiler.start'));
+  const connections = await measure<ConnectionsReport>(
+    pid,
+    'connections',
+    { format: 'stream' },
+    (t: ConnectionsTable, parts) => expandConnections({ ...t, workers: parts as WorkerRows[] }),
   );
   if (session) {
     const { profile } = (await session.post('Profiler.stop')) as { profile: unknown };
@@ -142,12 +163,16 @@ try {
     session.disconnect();
   }
   const busy = connections.last.busy.length ? `, ${connections.last.busy.length} busy` : '';
-  console.log(`connections  ${fmt(connections.ms)}   (${connections.last.connections.length} rows${busy}, ${connections.bytes} bytes; CLI path: streamed rows + expand)`);
+  console.log(
+    `connections  ${fmt(connections.ms)}   (${connections.last.connections.length} rows${busy}, ${connections.bytes} bytes; CLI path: streamed rows + expand)`,
+  );
   if (process.env.BREAKDOWN === '1') await breakdown(pid);
   if (process.env.FULL !== '0') {
     // The documented ConnectionsReport straight over the socket (what an older CLI asks for).
     const full = await measure<ConnectionsReport>(pid, 'connections');
-    console.log(`connections  ${fmt(full.ms)}   (${full.last.connections.length} rows, ${full.bytes} bytes; full document)`);
+    console.log(
+      `connections  ${fmt(full.ms)}   (${full.last.connections.length} rows, ${full.bytes} bytes; full document)`,
+    );
   }
 } finally {
   if (master.exitCode === null && master.signalCode === null) master.kill('SIGTERM');

@@ -44,14 +44,64 @@ async function cliRound(mode: 'ours' | 'bare'): Promise<{ start: number; stop: n
 }
 
 export async function runSupervisor(): Promise<void> {
-  const h = await interleave(roundCount(), () => hostRound('ours'), () => hostRound('bare'));
-  report('start 4 workers to all ready, embedded (Runtime.start vs cluster.fork x4)', 'ms', h.ours.map((r) => r.start), h.baseline.map((r) => r.start), atMost(1.3), CMD);
-  report('worker SIGKILL to replacement ready vs bare cluster.fork()', 'ms', h.ours.map((r) => r.crash), h.baseline.map((r) => r.crash), atMost(1.2), CMD);
-  report('rolling reload of 4 idle workers, embedded rt.reload() (not the CLI)', 'ms', h.ours.map((r) => r.reload), null, noMore(600, 'ms'), CMD);
-  report('stop 4 idle workers, embedded rt.stop() vs worker.kill() x4', 'ms', h.ours.map((r) => r.stop), h.baseline.map((r) => r.stop), null, CMD);
-  const c = await interleave(roundCount(), () => cliRound('ours'), () => cliRound('bare'));
-  report('start 4 workers, CLI `node app.js start` to "Start success." vs bare cluster primary to "all ready"', 'ms', c.ours.map((r) => r.start), c.baseline.map((r) => r.start), atMost(1.3), CMD);
-  report('stop 4 workers, CLI foreground master on SIGINT to exit vs bare primary', 'ms', c.ours.map((r) => r.stop), c.baseline.map((r) => r.stop), null, CMD);
+  const h = await interleave(
+    roundCount(),
+    () => hostRound('ours'),
+    () => hostRound('bare'),
+  );
+  report(
+    'start 4 workers to all ready, embedded (Runtime.start vs cluster.fork x4)',
+    'ms',
+    h.ours.map((r) => r.start),
+    h.baseline.map((r) => r.start),
+    atMost(1.3),
+    CMD,
+  );
+  report(
+    'worker SIGKILL to replacement ready vs bare cluster.fork()',
+    'ms',
+    h.ours.map((r) => r.crash),
+    h.baseline.map((r) => r.crash),
+    atMost(1.2),
+    CMD,
+  );
+  report(
+    'rolling reload of 4 idle workers, embedded rt.reload() (not the CLI)',
+    'ms',
+    h.ours.map((r) => r.reload),
+    null,
+    noMore(600, 'ms'),
+    CMD,
+  );
+  report(
+    'stop 4 idle workers, embedded rt.stop() vs worker.kill() x4',
+    'ms',
+    h.ours.map((r) => r.stop),
+    h.baseline.map((r) => r.stop),
+    null,
+    CMD,
+  );
+  const c = await interleave(
+    roundCount(),
+    () => cliRound('ours'),
+    () => cliRound('bare'),
+  );
+  report(
+    'start 4 workers, CLI `node app.js start` to "Start success." vs bare cluster primary to "all ready"',
+    'ms',
+    c.ours.map((r) => r.start),
+    c.baseline.map((r) => r.start),
+    atMost(1.3),
+    CMD,
+  );
+  report(
+    'stop 4 workers, CLI foreground master on SIGINT to exit vs bare primary',
+    'ms',
+    c.ours.map((r) => r.stop),
+    c.baseline.map((r) => r.stop),
+    null,
+    CMD,
+  );
 }
 
 if (isMain(import.meta.url)) await runSupervisor();

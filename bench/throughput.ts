@@ -19,11 +19,26 @@ interface Side {
   client: Child;
 }
 
-async function side(mode: 'ours' | 'raw', kind: Kind | null, proto: 'ws' | 'text' | 'frame', conns: number, binary: boolean, options: Record<string, unknown>): Promise<Side> {
+async function side(
+  mode: 'ours' | 'raw',
+  kind: Kind | null,
+  proto: 'ws' | 'text' | 'frame',
+  conns: number,
+  binary: boolean,
+  options: Record<string, unknown>,
+): Promise<Side> {
   const server = spawnChild('proc/load-server.js');
   const client = spawnChild('proc/client.js');
   const { port } = await server.call<{ port: number }>({ cmd: 'listen', ws: proto === 'ws' });
-  await client.call({ cmd: 'open', mode, proto, port, n: conns, binary, options: mode === 'ours' ? options.ours ?? {} : options.raw ?? {} });
+  await client.call({
+    cmd: 'open',
+    mode,
+    proto,
+    port,
+    n: conns,
+    binary,
+    options: mode === 'ours' ? (options.ours ?? {}) : (options.raw ?? {}),
+  });
   void kind;
   return { server, client };
 }
@@ -43,10 +58,23 @@ async function close(...sides: Side[]): Promise<void> {
   for (const s of sides) await Promise.all([s.client.kill(), s.server.kill()]);
 }
 
-function rowsFor(name: string, r: { ours: Measure[]; baseline: Measure[] }, target: number, note?: string): void {
+function rowsFor(
+  name: string,
+  r: { ours: Measure[]; baseline: Measure[] },
+  target: number,
+  note?: string,
+): void {
   const perCpu = (m: Measure) => m.msgs / (m.cpuMs / 1000);
   const perWall = (m: Measure) => m.msgs / (m.wallMs / 1000);
-  report(`${name}, per client CPU-s`, 'msgs/s', r.ours.map(perCpu), r.baseline.map(perCpu), atLeast(target), CMD, note);
+  report(
+    `${name}, per client CPU-s`,
+    'msgs/s',
+    r.ours.map(perCpu),
+    r.baseline.map(perCpu),
+    atLeast(target),
+    CMD,
+    note,
+  );
   report(`${name}, wall`, 'msgs/s', r.ours.map(perWall), r.baseline.map(perWall), atLeast(target), CMD, note);
 }
 
@@ -60,17 +88,31 @@ function perRound(kind: Kind, direction: 'in' | 'out' = 'in'): number {
   return Math.round(base * scale());
 }
 
-export async function inbound(kind: Kind, conns: number, options: Record<string, unknown> = {}, target = 0.95, label = ''): Promise<void> {
+export async function inbound(
+  kind: Kind,
+  conns: number,
+  options: Record<string, unknown> = {},
+  target = 0.95,
+  label = '',
+): Promise<void> {
   const proto = isWsKind(kind) ? 'ws' : kind === 'line64' ? 'text' : 'frame';
   if (proto === 'ws' && KINDS[kind].bytes >= 16384) return inboundFresh(kind, conns, options, target, label);
   const ours = await side('ours', kind, proto, conns, false, options);
   const raw = await side('raw', kind, proto, conns, false, options);
   try {
     const perConn = Math.max(1, Math.round(perRound(kind) / conns));
-    const r = await interleave(roundCount(), () => inboundRound(ours, kind, perConn, conns), () => inboundRound(raw, kind, perConn, conns));
+    const r = await interleave(
+      roundCount(),
+      () => inboundRound(ours, kind, perConn, conns),
+      () => inboundRound(raw, kind, perConn, conns),
+    );
     const what = proto === 'ws' ? 'ws' : `${proto}://`;
     const base = proto === 'ws' ? 'raw ws' : 'raw net + inline framing';
-    rowsFor(`inbound ${what} ${KINDS[kind].label}, ${conns} conn${conns > 1 ? 's' : ''} vs ${base}${label}`, r, target);
+    rowsFor(
+      `inbound ${what} ${KINDS[kind].label}, ${conns} conn${conns > 1 ? 's' : ''} vs ${base}${label}`,
+      r,
+      target,
+    );
   } finally {
     await close(ours, raw);
   }
@@ -84,7 +126,13 @@ export async function inbound(kind: Kind, conns: number, options: Record<string,
  * long-lived processes per side made a run's ratio a coin flip (0.37x..1.4x). Fresh processes make each
  * round's pair an independent draw, and the median of the ratios meaningful.
  */
-async function inboundFresh(kind: Kind, conns: number, options: Record<string, unknown>, target: number, label: string): Promise<void> {
+async function inboundFresh(
+  kind: Kind,
+  conns: number,
+  options: Record<string, unknown>,
+  target: number,
+  label: string,
+): Promise<void> {
   const perConn = Math.max(1, Math.round(perRound(kind) / conns));
   const fresh = (mode: 'ours' | 'raw') => async (): Promise<Measure> => {
     const s = await side(mode, kind, 'ws', conns, false, options);
@@ -97,7 +145,12 @@ async function inboundFresh(kind: Kind, conns: number, options: Record<string, u
   };
   const r = await interleave(roundCount(), fresh('ours'), fresh('raw'), false);
   const note = 'fresh client and generator processes every round';
-  rowsFor(`inbound ws ${KINDS[kind].label}, ${conns} conn${conns > 1 ? 's' : ''} vs raw ws${label}`, r, target, note);
+  rowsFor(
+    `inbound ws ${KINDS[kind].label}, ${conns} conn${conns > 1 ? 's' : ''} vs raw ws${label}`,
+    r,
+    target,
+    note,
+  );
 }
 
 /**
@@ -110,7 +163,13 @@ export async function inboundVariant(kind: Kind, conns: number): Promise<void> {
     ours: { skipUTF8Validation: true },
     raw: { perMessageDeflate: false, maxPayload: 10 * 1024 * 1024, skipUTF8Validation: true },
   };
-  await inbound(kind, conns, options, 0.95, ' (both: no deflate offer, maxPayload 10 MiB, skipUTF8Validation)');
+  await inbound(
+    kind,
+    conns,
+    options,
+    0.95,
+    ' (both: no deflate offer, maxPayload 10 MiB, skipUTF8Validation)',
+  );
 }
 
 export async function outbound(kind: Kind, conns: number): Promise<void> {
@@ -120,8 +179,16 @@ export async function outbound(kind: Kind, conns: number): Promise<void> {
   const raw = await side('raw', kind, 'ws', conns, binary, {});
   try {
     const perConn = Math.max(1, Math.round(perRound(kind, 'out') / conns));
-    const r = await interleave(roundCount(), () => outboundRound(ours, size, binary, perConn), () => outboundRound(raw, size, binary, perConn));
-    rowsFor(`outbound ws send() ${KINDS[kind].label}, ${conns} conn${conns > 1 ? 's' : ''} vs raw ws send()`, r, 0.95);
+    const r = await interleave(
+      roundCount(),
+      () => outboundRound(ours, size, binary, perConn),
+      () => outboundRound(raw, size, binary, perConn),
+    );
+    rowsFor(
+      `outbound ws send() ${KINDS[kind].label}, ${conns} conn${conns > 1 ? 's' : ''} vs raw ws send()`,
+      r,
+      0.95,
+    );
   } finally {
     await close(ours, raw);
   }
@@ -136,7 +203,9 @@ export async function runThroughput(): Promise<void> {
 if (isMain(import.meta.url)) {
   const only = process.argv[2];
   if (only === 'inbound') await inbound((process.argv[3] ?? 'text64') as Kind, Number(process.argv[4] ?? 1));
-  else if (only === 'inbound-variant') await inboundVariant((process.argv[3] ?? 'bin16k') as Kind, Number(process.argv[4] ?? 1));
-  else if (only === 'outbound') await outbound((process.argv[3] ?? 'text64') as Kind, Number(process.argv[4] ?? 1));
+  else if (only === 'inbound-variant')
+    await inboundVariant((process.argv[3] ?? 'bin16k') as Kind, Number(process.argv[4] ?? 1));
+  else if (only === 'outbound')
+    await outbound((process.argv[3] ?? 'text64') as Kind, Number(process.argv[4] ?? 1));
   else await runThroughput();
 }

@@ -59,7 +59,9 @@ try {
   say('both workers reconnected by themselves; stopping the app (SIGINT, as Ctrl+C would)');
   app.kill('SIGINT');
   const code = await exited;
-  const pids = [...output.matchAll(/started, pid (\d+)/g), ...output.matchAll(/^.* pid:(\d+) /gm)].map((m) => Number(m[1]));
+  const pids = [...output.matchAll(/started, pid (\d+)/g), ...output.matchAll(/^.* pid:(\d+) /gm)].map((m) =>
+    Number(m[1]),
+  );
   const left = [...new Set(pids)].filter(alive);
   say(`app exited with code ${code}; processes left behind: ${left.length === 0 ? 'none' : left.join(', ')}`);
   if (code !== 0 || left.length > 0) process.exitCode = 1;

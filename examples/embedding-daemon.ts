@@ -12,7 +12,9 @@ if (!script) {
 }
 
 const rt = await Runtime.start({ script, stopTimeout: 5 });
-rt.on('workerExit', (slot, code, signal) => console.log(`worker ${slot.name}#${slot.id} exited (${signal ?? code})`));
+rt.on('workerExit', (slot, code, signal) =>
+  console.log(`worker ${slot.name}#${slot.id} exited (${signal ?? code})`),
+);
 rt.on('error', (err) => console.error(`runtime error: ${err.message}`));
 // Reload on change, debounced: editors write a file in several steps.
 let debounce: NodeJS.Timeout | undefined;

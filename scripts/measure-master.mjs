@@ -18,10 +18,13 @@ const dir = mkdtempSync(join(tmpdir(), 'wmts-measure-'));
 mkdirSync(join(dir, 'node_modules'));
 symlinkSync(ROOT, join(dir, 'node_modules', 'workerman-ts'), 'dir');
 const script = join(dir, 'app.mjs');
-writeFileSync(script, `import { Worker } from 'workerman-ts';
+writeFileSync(
+  script,
+  `import { Worker } from 'workerman-ts';
 new Worker({ name: 'feed', count: 8 });
 Worker.runAll();
-`);
+`,
+);
 const pidFile = join(dir, 'workerman.app.mjs.pid');
 const cli = (...args) => spawnSync(process.execPath, [script, ...args], { cwd: dir, encoding: 'utf8' });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -67,7 +70,8 @@ try {
       signals.push(performance.now() - t0);
     }
   }
-  const fmt = (xs) => `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${xs.length})`;
+  const fmt = (xs) =>
+    `median ${median(xs).toFixed(0)} ms (min ${Math.min(...xs).toFixed(0)}, max ${Math.max(...xs).toFixed(0)}, n=${xs.length})`;
   console.log(`machine: ${cpus().length} cores, Node ${process.version}`);
   console.log(`kill -9 worker -> replacement ready (8 workers):       ${fmt(replaced)}`);
   console.log(`"app.mjs stop" CLI start -> exit, 8 workers:           ${fmt(stops)}`);

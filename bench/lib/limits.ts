@@ -11,5 +11,7 @@ export function fileLimit(): number {
 export function connectionBudget(wanted: number): { n: number; note: string | null } {
   const limit = fileLimit();
   const n = Math.min(wanted, Math.floor((limit - 200) / 1.05));
-  return n >= wanted ? { n: wanted, note: null } : { n, note: `ulimit -n is ${limit}: scaled down to ${n} connections` };
+  return n >= wanted
+    ? { n: wanted, note: null }
+    : { n, note: `ulimit -n is ${limit}: scaled down to ${n} connections` };
 }

@@ -49,12 +49,18 @@ let nextId = 1;
 
 /** Fork `dist/bench/<rel>` with IPC in its own process group. */
 export function spawnChild(rel: string, args: string[] = [], execArgv: string[] = ['--expose-gc']): Child {
-  const proc = fork(benchFile(rel), args, { detached: true, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const proc = fork(benchFile(rel), args, {
+    detached: true,
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   live.add(proc);
-  const exited = new Promise<void>((r) => proc.once('exit', () => {
-    live.delete(proc);
-    r();
-  }));
+  const exited = new Promise<void>((r) =>
+    proc.once('exit', () => {
+      live.delete(proc);
+      r();
+    }),
+  );
   return {
     proc,
     pid: proc.pid ?? 0,
@@ -93,14 +99,19 @@ export function spawnChild(rel: string, args: string[] = [], execArgv: string[] 
 }
 
 /** Child side: answer requests with `handler`'s result (or its error). */
-export function serve(handler: (msg: Record<string, any>) => Promise<Record<string, unknown>> | Record<string, unknown>): void {
+export function serve(
+  handler: (msg: Record<string, any>) => Promise<Record<string, unknown>> | Record<string, unknown>,
+): void {
   process.on('message', (msg: Record<string, any>) => {
     void (async () => {
       try {
         const reply = await handler(msg);
         process.send?.({ ...reply, id: msg.id });
       } catch (err) {
-        process.send?.({ id: msg.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) });
+        process.send?.({
+          id: msg.id,
+          error: err instanceof Error ? (err.stack ?? err.message) : String(err),
+        });
       }
     })();
   });
@@ -121,7 +132,11 @@ export interface Command {
 /** Run `node <args>` (a CLI) in its own process group, timing from the spawn call. */
 export function spawnCommand(args: string[], env: NodeJS.ProcessEnv = {}): Command {
   const t0 = performance.now();
-  const proc = spawn(process.execPath, args, { detached: true, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, args, {
+    detached: true,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   live.add(proc);
   let out = '';
   const waiters = new Set<() => void>();
@@ -131,27 +146,42 @@ export function spawnCommand(args: string[], env: NodeJS.ProcessEnv = {}): Comma
   };
   proc.stdout!.on('data', onData);
   proc.stderr!.on('data', onData);
-  const exit = new Promise<{ ms: number; code: number | null }>((r) => proc.once('exit', (code) => {
-    live.delete(proc);
-    r({ ms: performance.now() - t0, code });
-  }));
+  const exit = new Promise<{ ms: number; code: number | null }>((r) =>
+    proc.once('exit', (code) => {
+      live.delete(proc);
+      r({ ms: performance.now() - t0, code });
+    }),
+  );
   const bounded = <T>(p: Promise<T>, ms: number, what: string) => {
     let timer: NodeJS.Timeout;
-    return Promise.race([p, new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`${args.join(' ')}: ${what} within ${ms} ms; output:\n${out}`)), ms)))]).finally(() => clearTimeout(timer));
+    return Promise.race([
+      p,
+      new Promise<never>(
+        (_, rej) =>
+          (timer = setTimeout(
+            () => rej(new Error(`${args.join(' ')}: ${what} within ${ms} ms; output:\n${out}`)),
+            ms,
+          )),
+      ),
+    ]).finally(() => clearTimeout(timer));
   };
   return {
     proc,
     output: () => out,
     waitFor(pattern, timeoutMs = 30_000) {
-      return bounded(new Promise<number>((resolve) => {
-        const check = () => {
-          if (!pattern.test(out)) return;
-          waiters.delete(check);
-          resolve(performance.now() - t0);
-        };
-        waiters.add(check);
-        check();
-      }), timeoutMs, `no ${String(pattern)}`);
+      return bounded(
+        new Promise<number>((resolve) => {
+          const check = () => {
+            if (!pattern.test(out)) return;
+            waiters.delete(check);
+            resolve(performance.now() - t0);
+          };
+          waiters.add(check);
+          check();
+        }),
+        timeoutMs,
+        `no ${String(pattern)}`,
+      );
     },
     async exited(timeoutMs = 30_000) {
       const r = await bounded(exit, timeoutMs, 'no exit');

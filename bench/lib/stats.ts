@@ -72,7 +72,9 @@ export function report(
     ...(note ? { note } : {}),
   };
   rows.push(row);
-  const ratioText = ratioS ? `  ratio ${ratioS.median.toFixed(3)}x (${ratioS.min.toFixed(2)}..${ratioS.max.toFixed(2)})` : '';
+  const ratioText = ratioS
+    ? `  ratio ${ratioS.median.toFixed(3)}x (${ratioS.min.toFixed(2)}..${ratioS.max.toFixed(2)})`
+    : '';
   const held = row.held === null ? '' : row.held ? '  HELD' : '  MISSED';
   console.log(
     `${name} [${unit}]: ours ${fmtSummary(oursS)}${baseline ? `  baseline ${fmtSummary(row.baseline)}` : ''}${ratioText}  target ${row.target}${held}${note ? `  (${note})` : ''}`,
@@ -82,8 +84,16 @@ export function report(
 
 export const atLeast = (x: number) => ({ text: `>= ${x}x`, check: (r: number) => r >= x });
 export const atMost = (x: number) => ({ text: `<= ${x}x`, check: (r: number) => r <= x });
-export const below = (x: number, unit: string) => ({ text: `< ${x} ${unit}`, check: (v: number) => v < x, absolute: true });
-export const noMore = (x: number, unit: string) => ({ text: `<= ${x} ${unit}`, check: (v: number) => v <= x, absolute: true });
+export const below = (x: number, unit: string) => ({
+  text: `< ${x} ${unit}`,
+  check: (v: number) => v < x,
+  absolute: true,
+});
+export const noMore = (x: number, unit: string) => ({
+  text: `<= ${x} ${unit}`,
+  check: (v: number) => v <= x,
+  absolute: true,
+});
 
 /** The rows as a markdown table (for docs/benchmarks.md). */
 export function markdown(list: Row[] = rows): string {
@@ -92,9 +102,13 @@ export function markdown(list: Row[] = rows): string {
     '|---|---|---|---|---|---|---|---|',
   ];
   for (const r of list) {
-    const ratio = r.ratio ? `${r.ratio.median.toFixed(3)}x (${r.ratio.min.toFixed(2)}..${r.ratio.max.toFixed(2)})` : '-';
+    const ratio = r.ratio
+      ? `${r.ratio.median.toFixed(3)}x (${r.ratio.min.toFixed(2)}..${r.ratio.max.toFixed(2)})`
+      : '-';
     const held = r.held === null ? '-' : r.held ? 'yes' : '**no**';
-    lines.push(`| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.unit} | ${fmtSummary(r.ours)} | ${fmtSummary(r.baseline)} | ${ratio} | ${r.target} | ${held} | \`${r.command}\` |`);
+    lines.push(
+      `| ${r.name}${r.note ? ` (${r.note})` : ''} | ${r.unit} | ${fmtSummary(r.ours)} | ${fmtSummary(r.baseline)} | ${ratio} | ${r.target} | ${held} | \`${r.command}\` |`,
+    );
   }
   return lines.join('\n');
 }
@@ -120,7 +134,12 @@ export function isMain(url: string): boolean {
  * Run `rounds` paired rounds, alternating which side goes first, after one untimed warm-up of each.
  * Returns the per-round results of both sides in round order.
  */
-export async function interleave<T>(rounds: number, ours: () => Promise<T>, baseline: () => Promise<T>, warmup = true): Promise<{ ours: T[]; baseline: T[] }> {
+export async function interleave<T>(
+  rounds: number,
+  ours: () => Promise<T>,
+  baseline: () => Promise<T>,
+  warmup = true,
+): Promise<{ ours: T[]; baseline: T[] }> {
   if (warmup) {
     await ours();
     await baseline();

@@ -15,7 +15,12 @@ export const KINDS: Record<Kind, { bytes: number; label: string }> = {
 /** One unmasked server frame (opcode 1 text / 2 binary). */
 export function wsFrame(opcode: number, payload: Buffer): Buffer {
   const len = payload.length;
-  const head = len < 126 ? Buffer.from([0x80 | opcode, len]) : len < 65536 ? Buffer.from([0x80 | opcode, 126, len >> 8, len & 255]) : null;
+  const head =
+    len < 126
+      ? Buffer.from([0x80 | opcode, len])
+      : len < 65536
+        ? Buffer.from([0x80 | opcode, 126, len >> 8, len & 255])
+        : null;
   if (head === null) throw new Error('payload too large for the benchmark framer');
   return Buffer.concat([head, payload]);
 }
@@ -48,7 +53,9 @@ export function clientFrameLength(n: number): number {
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 export function acceptKey(key: string): string {
-  return createHash('sha1').update(key + GUID).digest('base64');
+  return createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
 }
 
 export function isWsKind(kind: Kind): boolean {

@@ -18,7 +18,11 @@ worker.onWorkerStart = () =>
   new Promise<void>((resolve, reject) => {
     let open = 0;
     for (let i = 0; i < conns; i++) {
-      const conn = new AsyncTcpConnection<string>(`ws://127.0.0.1:${process.env.BENCH_FEED_PORT}`, { proxy: false, connectTimeout: 60, handshakeTimeout: 60 });
+      const conn = new AsyncTcpConnection<string>(`ws://127.0.0.1:${process.env.BENCH_FEED_PORT}`, {
+        proxy: false,
+        connectTimeout: 60,
+        handshakeTimeout: 60,
+      });
       conn.onWebSocketConnect = () => {
         if (++open === conns) resolve();
       };
@@ -38,7 +42,10 @@ worker.onWorkerStop = (w) =>
     if (!process.env.BENCH_COLLECTOR_PORT) return resolve();
     const s = net.connect(Number(process.env.BENCH_COLLECTOR_PORT), '127.0.0.1');
     s.on('error', () => resolve());
-    s.end(`${JSON.stringify({ id: w.id, pid: process.pid, first: [...first], last: [...last], jumps })}\n`, () => resolve());
+    s.end(
+      `${JSON.stringify({ id: w.id, pid: process.pid, first: [...first], last: [...last], jumps })}\n`,
+      () => resolve(),
+    );
   });
 
 Worker.runAll();

@@ -50,7 +50,12 @@ class Watched extends AsyncTcpConnection<string | Buffer> {
   }
 }
 
-function openOurs(proto: Proto, port: number, binary: boolean, options: Record<string, unknown>): Promise<Handle> {
+function openOurs(
+  proto: Proto,
+  port: number,
+  binary: boolean,
+  options: Record<string, unknown>,
+): Promise<Handle> {
   return new Promise((resolve, reject) => {
     const conn = new Watched(`${proto}://127.0.0.1:${port}`, {
       proxy: false,
@@ -148,7 +153,13 @@ function openRawStream(proto: Proto, port: number): Promise<Handle> {
   });
 }
 
-function open(mode: Mode, proto: Proto, port: number, binary: boolean, options: Record<string, unknown>): Promise<Handle> {
+function open(
+  mode: Mode,
+  proto: Proto,
+  port: number,
+  binary: boolean,
+  options: Record<string, unknown>,
+): Promise<Handle> {
   if (mode === 'ours') return openOurs(proto, port, binary, options);
   return proto === 'ws' ? openRawWs(port, binary, options) : openRawStream(proto, port);
 }
@@ -166,7 +177,8 @@ serve(async (msg) => {
     case 'open': {
       const t0 = performance.now();
       const list: Promise<Handle>[] = [];
-      for (let i = 0; i < msg.n; i++) list.push(open(msg.mode, msg.proto, msg.port, msg.binary ?? false, msg.options ?? {}));
+      for (let i = 0; i < msg.n; i++)
+        list.push(open(msg.mode, msg.proto, msg.port, msg.binary ?? false, msg.options ?? {}));
       handles = handles.concat(await Promise.all(list));
       return { ms: performance.now() - t0 };
     }
@@ -241,7 +253,12 @@ serve(async (msg) => {
       }
       const times = (attemptLog ?? []).map((t) => t - stormStart);
       attemptLog = null;
-      return { ms: performance.now() - stormStart, open: ours.filter((c) => c.state === 'open').length, total: ours.length, times };
+      return {
+        ms: performance.now() - stormStart,
+        open: ours.filter((c) => c.state === 'open').length,
+        total: ours.length,
+        times,
+      };
     }
     default:
       throw new Error(`unknown command ${String(msg.cmd)}`);

@@ -31,13 +31,28 @@ serve(async (msg) => {
       process.env.BENCH_FEED_PORT = String(msg.feedPort);
       process.env.BENCH_FEED_CONNS = String(msg.conns);
       process.env.BENCH_WORKERS = String(msg.workers);
-      rt = await Runtime.start({ script: benchFile('proc/app-feed.js'), execArgv: [], readyTimeout: 60, reloadConcurrency: Number(msg.reloadConcurrency), ...(process.env.BENCH_DEBUG ? { logger: (m: string) => console.error(`${(performance.now() / 1000).toFixed(3)} ${m}`) } : {}) });
-      if (process.env.BENCH_DEBUG) rt.on('workerReady', (s) => console.error(`${(performance.now() / 1000).toFixed(3)} ready ${s.id} ${s.pid}`));
+      rt = await Runtime.start({
+        script: benchFile('proc/app-feed.js'),
+        execArgv: [],
+        readyTimeout: 60,
+        reloadConcurrency: Number(msg.reloadConcurrency),
+        ...(process.env.BENCH_DEBUG
+          ? { logger: (m: string) => console.error(`${(performance.now() / 1000).toFixed(3)} ${m}`) }
+          : {}),
+      });
+      if (process.env.BENCH_DEBUG)
+        rt.on('workerReady', (s) =>
+          console.error(`${(performance.now() / 1000).toFixed(3)} ready ${s.id} ${s.pid}`),
+        );
       return { ms: performance.now() - t0 };
     }
     case 'reload': {
       const result = await rt!.reload();
-      return { ms: performance.now() - t0, replaced: result.replaced.length, halted: result.halted?.reason ?? null };
+      return {
+        ms: performance.now() - t0,
+        replaced: result.replaced.length,
+        halted: result.halted?.reason ?? null,
+      };
     }
     case 'stop':
       await rt!.stop();

@@ -36,7 +36,9 @@ function onConnection(socket: net.Socket): void {
       const end = peer.head.indexOf('\r\n\r\n');
       if (end === -1) return;
       const key = /sec-websocket-key: *(\S+)/i.exec(peer.head)?.[1] ?? '';
-      socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`);
+      socket.write(
+        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`,
+      );
       peer.ready = true;
       peer.head = '';
       return; // clients send nothing before the 101 arrives
@@ -77,7 +79,13 @@ function closeServer(): Promise<void> {
 }
 
 /** Write `count` messages of `kind` to one socket, respecting backpressure. */
-async function blastOne(socket: net.Socket, one: Buffer, chunk: Buffer, perChunk: number, count: number): Promise<void> {
+async function blastOne(
+  socket: net.Socket,
+  one: Buffer,
+  chunk: Buffer,
+  perChunk: number,
+  count: number,
+): Promise<void> {
   let left = count;
   while (left > 0 && !socket.destroyed) {
     const n = Math.min(perChunk, left);
@@ -110,7 +118,9 @@ serve(async (msg) => {
       const one = message(msg.kind as Kind);
       const perChunk = Math.max(1, Math.floor(262144 / one.length));
       const chunk = Buffer.concat(Array.from({ length: perChunk }, () => one));
-      await Promise.all([...peers].filter((p) => p.ready).map((p) => blastOne(p.socket, one, chunk, perChunk, msg.perConn)));
+      await Promise.all(
+        [...peers].filter((p) => p.ready).map((p) => blastOne(p.socket, one, chunk, perChunk, msg.perConn)),
+      );
       return {};
     }
     case 'sink':

@@ -63,11 +63,13 @@ serve(async (msg) => {
         await rt.stop();
       } else {
         const all = Object.values(cluster.workers ?? {}).filter((w): w is ClusterWorker => w !== undefined);
-        await Promise.all(all.map((w) => {
-          const exited = once(w, 'exit');
-          w.kill();
-          return exited;
-        }));
+        await Promise.all(
+          all.map((w) => {
+            const exited = once(w, 'exit');
+            w.kill();
+            return exited;
+          }),
+        );
       }
       setImmediate(() => process.exit(0));
       return elapsed();

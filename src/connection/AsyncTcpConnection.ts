@@ -12,7 +12,19 @@ import { checkHeaders, parseTarget, type Target } from './url.js';
 import type { ConnectionInfo, ConnectionOptions, ConnectionState, ConnectionTotals } from './types.js';
 import { Liveness, type LivenessHost } from './liveness.js';
 import { checkOptionKeys, checkSettings, ConnectionSettings } from './settings.js';
-import { byteSize, closeAll, coarseClock, coarseEpoch, countClosed, Counters, live as registry, rethrowLater, startClock, totals, type Tracked } from './registry.js';
+import {
+  byteSize,
+  closeAll,
+  coarseClock,
+  coarseEpoch,
+  countClosed,
+  Counters,
+  live as registry,
+  rethrowLater,
+  startClock,
+  totals,
+  type Tracked,
+} from './registry.js';
 
 let nextId = 1;
 
@@ -22,19 +34,30 @@ let nextId = 1;
  * Callbacks run after the connection's own bookkeeping; an exception thrown by one is re-thrown on the next
  * tick (an uncaught exception the worker process reports), never swallowed.
  */
-export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<M> implements LinkOwner, LivenessHost, Tracked {
+export class AsyncTcpConnection<M = string | Buffer>
+  extends ConnectionSettings<M>
+  implements LinkOwner, LivenessHost, Tracked
+{
   /** Every connection that was `connect()`ed and is not finally closed (including those waiting to reconnect). */
-  static get connections(): ReadonlySet<AsyncTcpConnection<unknown>> { return registry as Set<AsyncTcpConnection<unknown>>; }
+  static get connections(): ReadonlySet<AsyncTcpConnection<unknown>> {
+    return registry as Set<AsyncTcpConnection<unknown>>;
+  }
   /** Process-wide counters: messages and wire bytes in/out, reconnects scheduled, sends dropped. */
-  static get totals(): ConnectionTotals { return totals(); }
+  static get totals(): ConnectionTotals {
+    return totals();
+  }
   /** Registers a stream protocol under `name` (used as `name://host:port`). See {@link Protocol}. */
-  static registerProtocol(name: string, protocol: Protocol): void { registerProtocol(name, protocol); }
+  static registerProtocol(name: string, protocol: Protocol): void {
+    registerProtocol(name, protocol);
+  }
 
   /**
    * Closes every connection (websocket close `code`, default 1001 "going away") and cancels every reconnect.
    * Resolves when all are closed; connections still open after ~2 s are destroyed.
    */
-  static closeAll(code = 1001, reason = ''): Promise<void> { return closeAll(code, reason); }
+  static closeAll(code = 1001, reason = ''): Promise<void> {
+    return closeAll(code, reason);
+  }
 
   /** Process-unique id, kept across reconnects. */
   readonly id = nextId++;
@@ -101,17 +124,27 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   }
 
   /** Epoch ms (250 ms resolution) of the last inbound message, or null. */
-  get lastMessageAt(): number | null { return coarseEpoch(this.lastMessageTick); }
+  get lastMessageAt(): number | null {
+    return coarseEpoch(this.lastMessageTick);
+  }
 
   /** `'127.0.0.1:5555'` of the last connected socket, or null before the first connect. */
-  get localAddress(): string | null { return this.localIp === null ? null : `${this.localIp}:${this.localPort}`; }
+  get localAddress(): string | null {
+    return this.localIp === null ? null : `${this.localIp}:${this.localPort}`;
+  }
   /** `'127.0.0.1:5555'` of the peer of the last connected socket (the proxy when tunnelled), or null. */
-  get remoteAddress(): string | null { return this.remoteIp === null ? null : `${this.remoteIp}:${this.remotePort}`; }
+  get remoteAddress(): string | null {
+    return this.remoteIp === null ? null : `${this.remoteIp}:${this.remotePort}`;
+  }
 
   /** Wire bytes received over the life of this object (all attempts). */
-  get bytesIn(): number { return this.bytesInDone + (this.socket?.bytesRead ?? 0); }
+  get bytesIn(): number {
+    return this.bytesInDone + (this.socket?.bytesRead ?? 0);
+  }
   /** Wire bytes written over the life of this object (all attempts). */
-  get bytesOut(): number { return this.bytesOutDone + (this.socket?.bytesWritten ?? 0); }
+  get bytesOut(): number {
+    return this.bytesOutDone + (this.socket?.bytesWritten ?? 0);
+  }
 
   /**
    * Starts connecting. No-op while connecting or open; from `reconnecting` it connects now.
@@ -128,7 +161,14 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
       url: this.url,
       headers: this.headersOrNone,
       tls: this.tlsOrNone,
-      proxy: this.proxy === false ? null : this.proxy !== undefined ? parseProxy(this.proxy) : isWs ? proxyFromEnv(this.target.secure, this.target.host, this.target.port) : null,
+      proxy:
+        this.proxy === false
+          ? null
+          : this.proxy !== undefined
+            ? parseProxy(this.proxy)
+            : isWs
+              ? proxyFromEnv(this.target.secure, this.target.host, this.target.port)
+              : null,
       binary: this.websocketType === Ws.BINARY_TYPE_ARRAYBUFFER,
       maxPackageSize: this.maxPackageSize,
       skipUTF8Validation: this.skipUTF8Validation,
@@ -214,7 +254,9 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   reConnect(delaySeconds = 0): void {
     if (typeof delaySeconds !== 'number' || !(delaySeconds >= 0) || delaySeconds === Infinity) {
       const shown = typeof delaySeconds === 'string' ? JSON.stringify(delaySeconds) : String(delaySeconds);
-      throw new TypeError(`AsyncTcpConnection: reConnect(delaySeconds) needs a number of seconds >= 0, got ${shown}`);
+      throw new TypeError(
+        `AsyncTcpConnection: reConnect(delaySeconds) needs a number of seconds >= 0, got ${shown}`,
+      );
     }
     if (this.inFinalOnClose) return;
     const replacing = this.reconnectTimer !== null;
@@ -244,11 +286,24 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   /** A plain JSON-safe snapshot for status displays (no header values, no credentials). */
   info(): ConnectionInfo {
     return {
-      id: this.id, url: this.displayUrl, state: this.state, localAddress: this.localAddress, remoteAddress: this.remoteAddress,
-      bytesIn: this.bytesIn, bytesOut: this.bytesOut, messagesIn: this.messagesIn, messagesOut: this.messagesOut,
-      queuedBytes: this.queuedBytes, reconnectAttempts: this.reconnectAttempts, nextRetryAt: this.nextRetryAt,
-      openedAt: this.openedAt, lastMessageAt: this.lastMessageAt, closeCode: this.closeCode, closeReason: this.closeReason,
-      lastError: this.lastError === null ? null : { code: this.lastError.code, message: this.lastError.message },
+      id: this.id,
+      url: this.displayUrl,
+      state: this.state,
+      localAddress: this.localAddress,
+      remoteAddress: this.remoteAddress,
+      bytesIn: this.bytesIn,
+      bytesOut: this.bytesOut,
+      messagesIn: this.messagesIn,
+      messagesOut: this.messagesOut,
+      queuedBytes: this.queuedBytes,
+      reconnectAttempts: this.reconnectAttempts,
+      nextRetryAt: this.nextRetryAt,
+      openedAt: this.openedAt,
+      lastMessageAt: this.lastMessageAt,
+      closeCode: this.closeCode,
+      closeReason: this.closeReason,
+      lastError:
+        this.lastError === null ? null : { code: this.lastError.code, message: this.lastError.message },
     };
   }
 
@@ -340,7 +395,10 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
     this.closeReason = reason;
     const wasOpenFor = this.openedAt === null ? 0 : (Date.now() - this.openedAt) / 1000;
     this.openedAt = null;
-    const policy = this.reconnect === null || this.reconnect === undefined || this.reconnect === false ? null : resolvePolicy(this.reconnect);
+    const policy =
+      this.reconnect === null || this.reconnect === undefined || this.reconnect === false
+        ? null
+        : resolvePolicy(this.reconnect);
     if (wasOpenFor >= (policy?.resetAfter ?? 30)) this.reconnectAttempts = 0;
     // Decide before onClose, so that onClose sees state 'reconnecting', nextRetryAt and reconnectAttempts.
     let delay = this.reconnectAfterClose;
@@ -434,7 +492,11 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
 
   private dropSend(): false {
     Counters.sendFailures++;
-    const f = fault(ConnectionError.SEND_FAIL, this.target.where, `send buffer full (maxSendBufferSize ${this.maxSendBufferSize} bytes)`);
+    const f = fault(
+      ConnectionError.SEND_FAIL,
+      this.target.where,
+      `send buffer full (maxSendBufferSize ${this.maxSendBufferSize} bytes)`,
+    );
     this.callback(this.onError, 'error', f.code, f.message);
     return false;
   }
@@ -468,7 +530,11 @@ export class AsyncTcpConnection<M = string | Buffer> extends ConnectionSettings<
   }
 
   /** Runs a user callback, then emits the matching event; exceptions are re-thrown on the next tick. */
-  private callback<A extends unknown[]>(cb: ((conn: this, ...args: A) => void) | null, event: string, ...args: A): void {
+  private callback<A extends unknown[]>(
+    cb: ((conn: this, ...args: A) => void) | null,
+    event: string,
+    ...args: A
+  ): void {
     if (cb !== null) {
       try {
         cb(this, ...args);
@@ -531,12 +597,18 @@ function forgetAddressCache(socket: Socket): void {
  * of at most 123 bytes; checked before anything changes, with a sentence instead of `ws`'s terse message.
  */
 function checkCloseFrame(code: unknown, reason: unknown): void {
-  const allowed = typeof code === 'number' && Number.isInteger(code) &&
+  const allowed =
+    typeof code === 'number' &&
+    Number.isInteger(code) &&
     ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999));
   if (!allowed) {
-    throw new TypeError(`AsyncTcpConnection: close(${typeof code === 'string' ? JSON.stringify(code) : String(code)}): websocket does not allow sending this close code (use 1000-1003, 1007-1014 or 3000-4999)`);
+    throw new TypeError(
+      `AsyncTcpConnection: close(${typeof code === 'string' ? JSON.stringify(code) : String(code)}): websocket does not allow sending this close code (use 1000-1003, 1007-1014 or 3000-4999)`,
+    );
   }
   if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) {
-    throw new TypeError(`AsyncTcpConnection: close(${code}, reason): the reason must be a string of at most 123 bytes`);
+    throw new TypeError(
+      `AsyncTcpConnection: close(${code}, reason): the reason must be a string of at most 123 bytes`,
+    );
   }
 }

@@ -36,7 +36,11 @@ export function resolvePolicy(p: ReconnectPolicy | true): Required<ReconnectPoli
  * Delay in seconds before attempt number `attempt` (0 = the first retry).
  * @param random source of randomness in [0, 1), injectable for tests.
  */
-export function reconnectDelay(p: Required<ReconnectPolicy>, attempt: number, random: () => number = Math.random): number {
+export function reconnectDelay(
+  p: Required<ReconnectPolicy>,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const cap = Math.min(p.maxDelay, p.initialDelay * Math.pow(p.factor, attempt));
   return p.jitter === 'full' ? random() * cap : cap;
 }

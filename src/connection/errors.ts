@@ -52,17 +52,39 @@ export function fault(code: ConnectionErrorCode, where: string, detail = ''): Co
   const tail = detail === '' ? '' : `: ${detail}`;
   let text: string;
   switch (code) {
-    case ConnectionError.CONNECT_FAIL: text = `connect to ${where} failed${tail}`; break;
-    case ConnectionError.SEND_FAIL: text = `send to ${where} dropped${tail}`; break;
-    case ConnectionError.CONNECT_TIMEOUT: text = `connect to ${where} timed out${tail}`; break;
-    case ConnectionError.HANDSHAKE_TIMEOUT: text = `websocket handshake with ${where} timed out${tail}`; break;
-    case ConnectionError.HANDSHAKE_REJECTED: text = `websocket handshake with ${where} rejected${tail}`; break;
-    case ConnectionError.TLS_FAIL: text = `TLS handshake with ${where} failed${tail}`; break;
-    case ConnectionError.PROTOCOL_ERROR: text = `protocol error from ${where}${tail}`; break;
-    case ConnectionError.PACKAGE_TOO_LARGE: text = `package from ${where} too large${tail}`; break;
-    case ConnectionError.PONG_TIMEOUT: text = `no answer from ${where} to ping${tail}`; break;
-    case ConnectionError.IDLE_TIMEOUT: text = `nothing received from ${where}${tail}`; break;
-    case ConnectionError.PROXY_FAIL: text = `proxy tunnel to ${where} failed${tail}`; break;
+    case ConnectionError.CONNECT_FAIL:
+      text = `connect to ${where} failed${tail}`;
+      break;
+    case ConnectionError.SEND_FAIL:
+      text = `send to ${where} dropped${tail}`;
+      break;
+    case ConnectionError.CONNECT_TIMEOUT:
+      text = `connect to ${where} timed out${tail}`;
+      break;
+    case ConnectionError.HANDSHAKE_TIMEOUT:
+      text = `websocket handshake with ${where} timed out${tail}`;
+      break;
+    case ConnectionError.HANDSHAKE_REJECTED:
+      text = `websocket handshake with ${where} rejected${tail}`;
+      break;
+    case ConnectionError.TLS_FAIL:
+      text = `TLS handshake with ${where} failed${tail}`;
+      break;
+    case ConnectionError.PROTOCOL_ERROR:
+      text = `protocol error from ${where}${tail}`;
+      break;
+    case ConnectionError.PACKAGE_TOO_LARGE:
+      text = `package from ${where} too large${tail}`;
+      break;
+    case ConnectionError.PONG_TIMEOUT:
+      text = `no answer from ${where} to ping${tail}`;
+      break;
+    case ConnectionError.IDLE_TIMEOUT:
+      text = `nothing received from ${where}${tail}`;
+      break;
+    case ConnectionError.PROXY_FAIL:
+      text = `proxy tunnel to ${where} failed${tail}`;
+      break;
   }
   return { code, message: text };
 }
@@ -70,12 +92,20 @@ export function fault(code: ConnectionErrorCode, where: string, detail = ''): Co
 /** True for Node/OpenSSL error codes that mean the TLS layer failed. */
 export function isTlsError(err: NodeJS.ErrnoException): boolean {
   const c = err.code ?? '';
-  return /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_|HOSTNAME|ALTNAME/.test(c) || /certificate|SSL routines|TLS/i.test(err.message);
+  return (
+    /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_|HOSTNAME|ALTNAME/.test(c) ||
+    /certificate|SSL routines|TLS/i.test(err.message)
+  );
 }
 
 /** Classifies a socket error seen before the connection was established. */
 export function connectFault(err: NodeJS.ErrnoException, where: string): ConnectionFault {
-  if (isTlsError(err)) return fault(ConnectionError.TLS_FAIL, where, `${tlsDetail(err.message)}${err.code ? ` (${err.code})` : ''}`);
+  if (isTlsError(err))
+    return fault(
+      ConnectionError.TLS_FAIL,
+      where,
+      `${tlsDetail(err.message)}${err.code ? ` (${err.code})` : ''}`,
+    );
   const c = err.code ?? '';
   const words = OS_WORDS[c];
   return fault(ConnectionError.CONNECT_FAIL, where, words ? `${words} (${c})` : err.message);

@@ -5,4 +5,10 @@ export { ConnectionError, type ConnectionErrorCode, type ConnectionFault } from 
 export type { Protocol } from './protocol/Protocol.js';
 export { RECONNECT_DEFAULTS, type ReconnectPolicy } from './backoff.js';
 export type { HandshakeResponse, SendData } from './link.js';
-export type { ConnectionInfo, ConnectionOptions, ConnectionState, ConnectionTotals, TlsOptions } from './types.js';
+export type {
+  ConnectionInfo,
+  ConnectionOptions,
+  ConnectionState,
+  ConnectionTotals,
+  TlsOptions,
+} from './types.js';

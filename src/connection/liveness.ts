@@ -14,7 +14,9 @@ export interface LivenessHost {
 
 /** What a phase deadline reports, built only when it passes. */
 function phaseDetail(code: ConnectionErrorCode, seconds: number): string {
-  return code === ConnectionError.HANDSHAKE_TIMEOUT ? `no answer to the upgrade request within ${seconds} s` : `no connection within ${seconds} s`;
+  return code === ConnectionError.HANDSHAKE_TIMEOUT
+    ? `no answer to the upgrade request within ${seconds} s`
+    : `no connection within ${seconds} s`;
 }
 
 /** Deadlines and liveness timers of one connection (reused across attempts). */
@@ -24,13 +26,19 @@ export class Liveness {
   private pongTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly host: LivenessHost, private readonly where: string) {}
+  constructor(
+    private readonly host: LivenessHost,
+    private readonly where: string,
+  ) {}
 
   /** Arms the deadline of the current phase (CONNECT_TIMEOUT or HANDSHAKE_TIMEOUT); 0 or less = none. */
   armPhase(seconds: number, code: ConnectionErrorCode): void {
     this.clearPhase();
     if (!(seconds > 0)) return;
-    this.phaseTimer = setTimeout(() => this.host._livenessExpire(fault(code, this.where, phaseDetail(code, seconds))), seconds * 1000);
+    this.phaseTimer = setTimeout(
+      () => this.host._livenessExpire(fault(code, this.where, phaseDetail(code, seconds))),
+      seconds * 1000,
+    );
     this.phaseTimer.unref();
   }
 
@@ -51,16 +59,21 @@ export class Liveness {
     if (idleSeconds > 0) {
       let mark = this.host._livenessActivity();
       let seen = Date.now();
-      this.idleTimer = setInterval(() => {
-        const now = Date.now();
-        const a = this.host._livenessActivity();
-        if (a !== mark) {
-          mark = a;
-          seen = now;
-        } else if (now - seen >= idleSeconds * 1000) {
-          this.host._livenessExpire(fault(ConnectionError.IDLE_TIMEOUT, this.where, `for ${idleSeconds} s (idleTimeout)`));
-        }
-      }, Math.max(10, (idleSeconds * 1000) / 4));
+      this.idleTimer = setInterval(
+        () => {
+          const now = Date.now();
+          const a = this.host._livenessActivity();
+          if (a !== mark) {
+            mark = a;
+            seen = now;
+          } else if (now - seen >= idleSeconds * 1000) {
+            this.host._livenessExpire(
+              fault(ConnectionError.IDLE_TIMEOUT, this.where, `for ${idleSeconds} s (idleTimeout)`),
+            );
+          }
+        },
+        Math.max(10, (idleSeconds * 1000) / 4),
+      );
       this.idleTimer.unref();
     }
   }
@@ -72,7 +85,13 @@ export class Liveness {
     this.pongTimer = setTimeout(() => {
       this.pongTimer = null;
       if (this.host._livenessActivity() === mark) {
-        this.host._livenessExpire(fault(ConnectionError.PONG_TIMEOUT, this.where, `nothing received within ${pongSeconds} s (pongTimeout)`));
+        this.host._livenessExpire(
+          fault(
+            ConnectionError.PONG_TIMEOUT,
+            this.where,
+            `nothing received within ${pongSeconds} s (pongTimeout)`,
+          ),
+        );
       }
     }, pongSeconds * 1000);
     this.pongTimer.unref();

@@ -81,20 +81,30 @@ export class ConnectionSettings<M> extends EventEmitter {
   }
 
   /** Extra headers for the websocket upgrade request. @throws TypeError on CR/LF/NUL (header injection). */
-  get headers(): Record<string, string> { return (this._headers ??= {}); }
+  get headers(): Record<string, string> {
+    return (this._headers ??= {});
+  }
   set headers(h: Record<string, string>) {
     checkHeaders(h);
     this._headers = h;
   }
 
   /** TLS options for wss/tls/ssl (`ca`, `cert`, `key`, `rejectUnauthorized`, `servername`, ...). */
-  get tls(): TlsOptions { return (this._tls ??= {}); }
-  set tls(t: TlsOptions) { this._tls = t; }
+  get tls(): TlsOptions {
+    return (this._tls ??= {});
+  }
+  set tls(t: TlsOptions) {
+    this._tls = t;
+  }
 
   /** @internal The headers without creating an object. */
-  protected get headersOrNone(): Record<string, string> { return this._headers ?? NONE; }
+  protected get headersOrNone(): Record<string, string> {
+    return this._headers ?? NONE;
+  }
   /** @internal The TLS options without creating an object. */
-  protected get tlsOrNone(): TlsOptions { return this._tls ?? NONE; }
+  protected get tlsOrNone(): TlsOptions {
+    return this._tls ?? NONE;
+  }
 }
 
 /** The defaults of the options and callbacks declared in ConnectionSettings (see docs/connections.md). */
@@ -126,12 +136,22 @@ Object.assign(ConnectionSettings.prototype, {
  * `prependListener`, a once-wrapper removes itself through `removeListener`), wrapped to refresh
  * `hasMessageListeners`. Patched on the prototype: no per-connection closure or listener.
  */
-for (const name of ['on', 'addListener', 'prependListener', 'removeListener', 'off', 'removeAllListeners'] as const) {
+for (const name of [
+  'on',
+  'addListener',
+  'prependListener',
+  'removeListener',
+  'off',
+  'removeAllListeners',
+] as const) {
   const base = EventEmitter.prototype[name] as (this: EventEmitter, ...args: unknown[]) => EventEmitter;
   Object.defineProperty(ConnectionSettings.prototype, name, {
     configurable: true,
     writable: true,
-    value: function (this: ConnectionSettings<unknown> & { hasMessageListeners: boolean }, ...args: unknown[]): EventEmitter {
+    value: function (
+      this: ConnectionSettings<unknown> & { hasMessageListeners: boolean },
+      ...args: unknown[]
+    ): EventEmitter {
       const result = base.apply(this, args);
       this.hasMessageListeners = this.listenerCount('message') !== 0;
       return result;
@@ -140,12 +160,36 @@ for (const name of ['on', 'addListener', 'prependListener', 'removeListener', 'o
 }
 
 /** Options in seconds (fractions allowed, >= 0) and in bytes (whole numbers > 0). */
-const SECONDS = ['websocketPingInterval', 'connectTimeout', 'handshakeTimeout', 'pongTimeout', 'idleTimeout', 'closeTimeout'] as const;
+const SECONDS = [
+  'websocketPingInterval',
+  'connectTimeout',
+  'handshakeTimeout',
+  'pongTimeout',
+  'idleTimeout',
+  'closeTimeout',
+] as const;
 const BYTES = ['maxSendBufferSize', 'maxPackageSize'] as const;
-const CALLBACKS = ['onConnect', 'onWebSocketConnect', 'onMessage', 'onClose', 'onError', 'onBufferFull', 'onBufferDrain'] as const;
+const CALLBACKS = [
+  'onConnect',
+  'onWebSocketConnect',
+  'onMessage',
+  'onClose',
+  'onError',
+  'onBufferFull',
+  'onBufferDrain',
+] as const;
 /** Every key `new AsyncTcpConnection(url, options)` accepts (each is also a settable property). */
 export const OPTION_KEYS: readonly string[] = [
-  ...SECONDS, ...BYTES, 'skipUTF8Validation', 'websocketType', 'headers', 'reconnect', 'tls', 'proxy', 'transport', ...CALLBACKS,
+  ...SECONDS,
+  ...BYTES,
+  'skipUTF8Validation',
+  'websocketType',
+  'headers',
+  'reconnect',
+  'tls',
+  'proxy',
+  'transport',
+  ...CALLBACKS,
 ];
 const POLICY_KEYS = ['initialDelay', 'maxDelay', 'factor', 'jitter', 'maxAttempts', 'resetAfter'];
 
@@ -187,10 +231,14 @@ export function checkSettings(s: ConnectionSettings<unknown>): void {
     }
   }
   if (s.websocketType !== Ws.BINARY_TYPE_BLOB && s.websocketType !== Ws.BINARY_TYPE_ARRAYBUFFER) {
-    throw new TypeError(`AsyncTcpConnection: websocketType must be Ws.BINARY_TYPE_BLOB or Ws.BINARY_TYPE_ARRAYBUFFER, got ${show(s.websocketType)}`);
+    throw new TypeError(
+      `AsyncTcpConnection: websocketType must be Ws.BINARY_TYPE_BLOB or Ws.BINARY_TYPE_ARRAYBUFFER, got ${show(s.websocketType)}`,
+    );
   }
   if (typeof s.skipUTF8Validation !== 'boolean') {
-    throw new TypeError(`AsyncTcpConnection: skipUTF8Validation must be true or false, got ${show(s.skipUTF8Validation)}`);
+    throw new TypeError(
+      `AsyncTcpConnection: skipUTF8Validation must be true or false, got ${show(s.skipUTF8Validation)}`,
+    );
   }
   if (s.transport !== 'tcp' && s.transport !== 'tls') {
     throw new TypeError(`AsyncTcpConnection: transport must be 'tcp' or 'tls', got ${show(s.transport)}`);
@@ -207,27 +255,42 @@ export function checkSettings(s: ConnectionSettings<unknown>): void {
 function checkPolicy(policy: unknown): void {
   if (policy === null || policy === undefined || policy === true || policy === false) return;
   if (typeof policy !== 'object' || Array.isArray(policy)) {
-    throw new TypeError(`AsyncTcpConnection: reconnect must be true, null or a policy object, got ${show(policy)}`);
+    throw new TypeError(
+      `AsyncTcpConnection: reconnect must be true, null or a policy object, got ${show(policy)}`,
+    );
   }
   const p = policy as Record<string, unknown>;
   for (const key of Object.keys(p)) {
     if (!POLICY_KEYS.includes(key)) {
-      throw new TypeError(`AsyncTcpConnection: unknown reconnect option "${key}" (options: ${POLICY_KEYS.join(', ')})`);
+      throw new TypeError(
+        `AsyncTcpConnection: unknown reconnect option "${key}" (options: ${POLICY_KEYS.join(', ')})`,
+      );
     }
   }
   for (const key of ['initialDelay', 'maxDelay', 'resetAfter'] as const) {
     const v = p[key];
     if (v !== undefined && (typeof v !== 'number' || !(v >= 0) || v === Infinity)) {
-      throw new TypeError(`AsyncTcpConnection: reconnect.${key} must be a number of seconds >= 0, got ${show(v)}`);
+      throw new TypeError(
+        `AsyncTcpConnection: reconnect.${key} must be a number of seconds >= 0, got ${show(v)}`,
+      );
     }
   }
   if (p.factor !== undefined && (typeof p.factor !== 'number' || !(p.factor >= 1) || p.factor === Infinity)) {
     throw new TypeError(`AsyncTcpConnection: reconnect.factor must be a number >= 1, got ${show(p.factor)}`);
   }
-  if (p.maxAttempts !== undefined && (typeof p.maxAttempts !== 'number' || !(p.maxAttempts >= 0) || (!Number.isInteger(p.maxAttempts) && p.maxAttempts !== Infinity))) {
-    throw new TypeError(`AsyncTcpConnection: reconnect.maxAttempts must be a whole number >= 0 or Infinity, got ${show(p.maxAttempts)}`);
+  if (
+    p.maxAttempts !== undefined &&
+    (typeof p.maxAttempts !== 'number' ||
+      !(p.maxAttempts >= 0) ||
+      (!Number.isInteger(p.maxAttempts) && p.maxAttempts !== Infinity))
+  ) {
+    throw new TypeError(
+      `AsyncTcpConnection: reconnect.maxAttempts must be a whole number >= 0 or Infinity, got ${show(p.maxAttempts)}`,
+    );
   }
   if (p.jitter !== undefined && p.jitter !== 'full' && p.jitter !== 'none') {
-    throw new TypeError(`AsyncTcpConnection: reconnect.jitter must be 'full' or 'none', got ${show(p.jitter)}`);
+    throw new TypeError(
+      `AsyncTcpConnection: reconnect.jitter must be 'full' or 'none', got ${show(p.jitter)}`,
+    );
   }
 }

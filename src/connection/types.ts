@@ -48,7 +48,8 @@ export interface ConnectionOptions<C, M = string | Buffer> {
 }
 
 /** States of a connection. */
-export type ConnectionState = 'initial' | 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed' | 'reconnecting';
+export type ConnectionState =
+  'initial' | 'connecting' | 'handshaking' | 'open' | 'closing' | 'closed' | 'reconnecting';
 
 /** `conn.info()`: plain JSON-safe snapshot, never containing header values or credentials. */
 export interface ConnectionInfo {

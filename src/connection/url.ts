@@ -24,26 +24,36 @@ const SCHEME_DEFAULT_PORT: Record<string, number> = { ws: 80, wss: 443 };
  * @throws TypeError for a malformed URL, an unknown scheme or a missing port. The message never repeats credentials.
  */
 export function parseTarget(url: string, knownSchemes: readonly string[]): Target {
-  if (typeof url !== 'string' || url === '') throw new TypeError('AsyncTcpConnection: url must be a non-empty string such as "ws://127.0.0.1:8080"');
+  if (typeof url !== 'string' || url === '')
+    throw new TypeError('AsyncTcpConnection: url must be a non-empty string such as "ws://127.0.0.1:8080"');
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    const port = /^[a-z][a-z0-9+.-]*:\/\/(?:[^/@?#]*@)?(?:\[[^\]]*\]|[^/:?#]*):(\d{6,}|[1-9]\d{4,})(?:[/?#]|$)/i.exec(url)?.[1];
+    const port =
+      /^[a-z][a-z0-9+.-]*:\/\/(?:[^/@?#]*@)?(?:\[[^\]]*\]|[^/:?#]*):(\d{6,}|[1-9]\d{4,})(?:[/?#]|$)/i.exec(
+        url,
+      )?.[1];
     if (port !== undefined && Number(port) > 65535) {
       throw new TypeError(`AsyncTcpConnection: port ${port} out of range (1-65535) in "${maskRaw(url)}"`);
     }
-    throw new TypeError(`AsyncTcpConnection: malformed url "${maskRaw(url)}" (expected e.g. "ws://127.0.0.1:8080/path")`);
+    throw new TypeError(
+      `AsyncTcpConnection: malformed url "${maskRaw(url)}" (expected e.g. "ws://127.0.0.1:8080/path")`,
+    );
   }
   const scheme = u.protocol.slice(0, -1).toLowerCase();
   if (!knownSchemes.includes(scheme)) {
-    throw new TypeError(`AsyncTcpConnection: unknown scheme "${scheme}://" in "${maskUrl(u)}"; expected one of ${knownSchemes.map((s) => s + '://').join(', ')}`);
+    throw new TypeError(
+      `AsyncTcpConnection: unknown scheme "${scheme}://" in "${maskUrl(u)}"; expected one of ${knownSchemes.map((s) => s + '://').join(', ')}`,
+    );
   }
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   if (host === '') throw new TypeError(`AsyncTcpConnection: no host in "${maskUrl(u)}"`);
   const port = u.port === '' ? SCHEME_DEFAULT_PORT[scheme] : Number(u.port);
-  if (port === undefined) throw new TypeError(`AsyncTcpConnection: "${maskUrl(u)}" needs a port (e.g. ${scheme}://${u.host}:1234)`);
-  if (port === 0) throw new TypeError(`AsyncTcpConnection: port 0 in "${maskUrl(u)}" cannot be connected to (use 1-65535)`);
+  if (port === undefined)
+    throw new TypeError(`AsyncTcpConnection: "${maskUrl(u)}" needs a port (e.g. ${scheme}://${u.host}:1234)`);
+  if (port === 0)
+    throw new TypeError(`AsyncTcpConnection: port 0 in "${maskUrl(u)}" cannot be connected to (use 1-65535)`);
   const secure = scheme === 'wss' || scheme === 'tls' || scheme === 'ssl';
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   return { scheme, host, port, path: (u.pathname || '/') + u.search, secure, where, display: maskUrl(u) };
@@ -63,7 +73,10 @@ export function maskUrl(u: URL): string {
 
 /** Masks what looks like credentials or query values in a string that is not a valid URL. */
 function maskRaw(s: string): string {
-  return s.replace(/\/\/[^/@]*@/, '//***@').replace(/=[^&#]*/g, '=***').slice(0, 200);
+  return s
+    .replace(/\/\/[^/@]*@/, '//***@')
+    .replace(/=[^&#]*/g, '=***')
+    .slice(0, 200);
 }
 
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -73,11 +86,19 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * @throws TypeError naming the header (never its value).
  */
 export function checkHeaders(headers: Record<string, string>): void {
-  if (headers === null || typeof headers !== 'object') throw new TypeError('AsyncTcpConnection: headers must be an object of name -> string value');
+  if (headers === null || typeof headers !== 'object')
+    throw new TypeError('AsyncTcpConnection: headers must be an object of name -> string value');
   for (const name of Object.keys(headers)) {
-    if (!TOKEN.test(name)) throw new TypeError(`AsyncTcpConnection: header name ${JSON.stringify(name.slice(0, 40))} is not a valid HTTP header name (no CR, LF, ':' or spaces)`);
+    if (!TOKEN.test(name))
+      throw new TypeError(
+        `AsyncTcpConnection: header name ${JSON.stringify(name.slice(0, 40))} is not a valid HTTP header name (no CR, LF, ':' or spaces)`,
+      );
     const value = headers[name];
-    if (typeof value !== 'string') throw new TypeError(`AsyncTcpConnection: header "${name}" must have a string value`);
-    if (/[\r\n\0]/.test(value)) throw new TypeError(`AsyncTcpConnection: header "${name}" value contains CR, LF or NUL (refused: header injection)`);
+    if (typeof value !== 'string')
+      throw new TypeError(`AsyncTcpConnection: header "${name}" must have a string value`);
+    if (/[\r\n\0]/.test(value))
+      throw new TypeError(
+        `AsyncTcpConnection: header "${name}" value contains CR, LF or NUL (refused: header injection)`,
+      );
   }
 }

@@ -10,8 +10,7 @@ export const ENV_DAEMON = 'WORKERMAN_TS_DAEMON';
 type DaemonMessage = { wmd: 'ready'; pid: number; workers: number } | { wmd: 'failed'; error: string };
 
 export type DaemonOutcome =
-  | { ok: true; pid: number; workers: number }
-  | { ok: false; pid: number | null; error: string };
+  { ok: true; pid: number; workers: number } | { ok: false; pid: number | null; error: string };
 
 export interface DaemonOptions {
   script: string;
@@ -50,7 +49,11 @@ export function spawnDaemon(options: DaemonOptions): Promise<DaemonOutcome> {
     };
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
-      done({ ok: false, pid, error: `no answer from the daemon (pid ${pid}) within ${options.timeoutMs / 1000} s; stopped it` });
+      done({
+        ok: false,
+        pid,
+        error: `no answer from the daemon (pid ${pid}) within ${options.timeoutMs / 1000} s; stopped it`,
+      });
     }, options.timeoutMs);
     child.on('message', (message: DaemonMessage) => {
       if (message?.wmd === 'ready') done({ ok: true, pid: message.pid, workers: message.workers });
@@ -58,7 +61,11 @@ export function spawnDaemon(options: DaemonOptions): Promise<DaemonOutcome> {
     });
     child.on('error', (err) => done({ ok: false, pid, error: `could not start the daemon: ${err.message}` }));
     child.on('exit', (code, signal) =>
-      done({ ok: false, pid, error: `the daemon exited before it was ready (${signal ?? `exit code ${code}`})` }),
+      done({
+        ok: false,
+        pid,
+        error: `the daemon exited before it was ready (${signal ?? `exit code ${code}`})`,
+      }),
     );
   });
 }

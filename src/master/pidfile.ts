@@ -130,7 +130,9 @@ export async function findMaster(pidFile: string, timeoutMs = 3000): Promise<Mas
 /** The command line of `pid`, for messages. */
 function commandOf(pid: number): string {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim().slice(0, 80) || 'unknown';
+    return (
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim().slice(0, 80) || 'unknown'
+    );
   } catch {
     return 'unknown command';
   }

@@ -20,13 +20,17 @@ function primaryEntry(definitions: Worker[]): void {
   // The verb's module loads while the CLI's does (a failure shows when runCli loads it again).
   const verb = findVerb(process.argv.slice(2));
   if (verb) VERB_HANDLERS[verb]().catch(() => undefined);
-  import('./cli/index.js').then(({ runCli }) => runCli(definitions, scriptPath(), process.argv.slice(2))).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(`workerman-ts: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(1);
-    },
-  );
+  import('./cli/index.js')
+    .then(({ runCli }) => runCli(definitions, scriptPath(), process.argv.slice(2)))
+    .then(
+      (code) => process.exit(code),
+      (err: unknown) => {
+        process.stderr.write(
+          `workerman-ts: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+        );
+        process.exit(1);
+      },
+    );
 }
 
 setPrimaryEntry(primaryEntry);

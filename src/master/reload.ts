@@ -66,7 +66,8 @@ export async function rollingReload(supervisor: Supervisor, options: ReloadOptio
       const retiring = slot.process;
       supervisor.adopt(slot, replacement);
       supervisor.markReady(slot);
-      if (retiring) retirements.push(stopOne(supervisor, retiring, options.graceful, options.stopTimeout * 1000));
+      if (retiring)
+        retirements.push(stopOne(supervisor, retiring, options.graceful, options.stopTimeout * 1000));
       replaced.add(slot);
     }
   };
@@ -75,8 +76,13 @@ export async function rollingReload(supervisor: Supervisor, options: ReloadOptio
   await Promise.all(retirements);
   for (const slot of due) (replaced.has(slot) ? result.replaced : result.kept).push(nameOf(slot));
   const first = failures.sort((a, b) => a.index - b.index)[0];
-  if (first) result.halted = { slot: nameOf(due[first.index]!), reason: first.reason + timeoutHint(first.reason, lanes) };
-  else if (supervisor.stopping && result.kept.length > 0) result.halted = { slot: result.kept[0]!, reason: STOPPED };
+  if (first)
+    result.halted = {
+      slot: nameOf(due[first.index]!),
+      reason: first.reason + timeoutHint(first.reason, lanes),
+    };
+  else if (supervisor.stopping && result.kept.length > 0)
+    result.halted = { slot: result.kept[0]!, reason: STOPPED };
   else result.kept = [];
   return result;
 }

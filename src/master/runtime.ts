@@ -2,7 +2,13 @@
 // from code, with promises and events. The CLI is a thin layer on top; nothing here calls process.exit.
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
-import { checkReloadConcurrency, setPrimaryStopAll, show, workerSeconds, type Worker } from '../worker/Worker.js';
+import {
+  checkReloadConcurrency,
+  setPrimaryStopAll,
+  show,
+  workerSeconds,
+  type Worker,
+} from '../worker/Worker.js';
 import { RuntimeStartError } from './errors.js';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
 import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
@@ -78,13 +84,13 @@ export interface RuntimeEvents {
   log: [message: string];
 }
 
-
 /**
  * Runtimes of this process that have not been stopped: Worker.stopAll() outside a worker stops them.
  * Process-wide: a start script that tsx runs as CommonJS loads this package as CommonJS, while the CLI it
  * imports lazily (primary.ts) is ESM, so this module can exist twice in one master.
  */
-const liveRuntimes = ((globalThis as { [key: symbol]: unknown })[Symbol.for('workerman-ts.liveRuntimes')] ??= new Set<Runtime>()) as Set<Runtime>;
+const liveRuntimes = ((globalThis as { [key: symbol]: unknown })[Symbol.for('workerman-ts.liveRuntimes')] ??=
+  new Set<Runtime>()) as Set<Runtime>;
 setPrimaryStopAll(() => {
   for (const runtime of liveRuntimes) void runtime.stop();
 });
@@ -111,7 +117,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * worker, and resolve once all are ready. Rejects with RuntimeStartError if they are not.
    */
   static async start(options: RuntimeOptions): Promise<Runtime> {
-    if (typeof options !== 'object' || options === null || (!options.script === !options.module)) {
+    if (typeof options !== 'object' || options === null || !options.script === !options.module) {
       throw new TypeError('Runtime.start: give exactly one of { script } or { module, export }');
     }
     checkOptions(options);
@@ -182,16 +188,22 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.script = options.script ?? '';
     const WorkerClass = definitions[0]?.constructor as typeof Worker | undefined;
     this.stopTimeout = options.stopTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'stopTimeout') : 10);
-    this.readyTimeout = options.readyTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'readyTimeout') : 30);
+    this.readyTimeout =
+      options.readyTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'readyTimeout') : 30);
     this.reloadConcurrency =
-      options.reloadConcurrency ?? (WorkerClass ? checkReloadConcurrency(WorkerClass.reloadConcurrency, 'Worker.reloadConcurrency') : 2);
+      options.reloadConcurrency ??
+      (WorkerClass ? checkReloadConcurrency(WorkerClass.reloadConcurrency, 'Worker.reloadConcurrency') : 2);
     if (options.logger) this.on('log', options.logger);
     if (definitions.length === 0) {
-      throw new RuntimeStartError(`${this.script} defines no Worker: create one with new Worker() before Worker.runAll()`);
+      throw new RuntimeStartError(
+        `${this.script} defines no Worker: create one with new Worker() before Worker.runAll()`,
+      );
     }
     for (const w of definitions) {
       if (!Number.isInteger(w.count) || w.count < 1) {
-        throw new RuntimeStartError(`Worker "${String(w.name)}": count must be a whole number >= 1, got ${show(w.count)}`);
+        throw new RuntimeStartError(
+          `Worker "${String(w.name)}": count must be a whole number >= 1, got ${show(w.count)}`,
+        );
       }
     }
     const defs: WorkerDefinition[] = definitions.map((w, index) => ({
@@ -213,9 +225,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.wireEvents(WorkerClass);
     liveRuntimes.add(this);
     this.once('stop', () => liveRuntimes.delete(this));
-    this.statusService = new StatusService(this.supervisor, { script: options.module ? resolvePath(options.module) : this.script, startedAt: this.startedAt }, {
-      busyAfterMs: options.busyAfterMs ?? 300,
-    });
+    this.statusService = new StatusService(
+      this.supervisor,
+      { script: options.module ? resolvePath(options.module) : this.script, startedAt: this.startedAt },
+      {
+        busyAfterMs: options.busyAfterMs ?? 300,
+      },
+    );
     this.endpoints = new Endpoints(this.statusService);
     this.metricsListen = options.metricsListen ?? WorkerClass?.metricsListen ?? '';
   }
@@ -240,7 +256,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   /** @internal The same in compact form, one worker at a time as each answers: what the control socket streams to the CLI. */
-  streamConnections(...args: Parameters<StatusService['streamConnections']>): ReturnType<StatusService['streamConnections']> {
+  streamConnections(
+    ...args: Parameters<StatusService['streamConnections']>
+  ): ReturnType<StatusService['streamConnections']> {
     return this.statusService.streamConnections(...args);
   }
 
@@ -292,7 +310,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         if (this.stopping) fail(new RuntimeStartError('stopped while starting', null, true));
         else if (s.slots.every((slot) => slot.state === 'ready')) finish();
       };
-      const onFailed = (slot: Slot, reason: string) => fail(new RuntimeStartError(`worker ${label(slot)} ${reason}`, label(slot)));
+      const onFailed = (slot: Slot, reason: string) =>
+        fail(new RuntimeStartError(`worker ${label(slot)} ${reason}`, label(slot)));
       const onStop = () => fail(new RuntimeStartError('stopped while starting', null, true));
       const finish = () => {
         clearTimeout(timer);
@@ -383,7 +402,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     if (this.stopping) return this.stopping;
     const { timeout } = options;
     if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout >= 0)) {
-      return Promise.reject(new TypeError(`Runtime#stop: timeout must be a number of seconds >= 0, got ${show(timeout)}`));
+      return Promise.reject(
+        new TypeError(`Runtime#stop: timeout must be a number of seconds >= 0, got ${show(timeout)}`),
+      );
     }
     this.log(options.graceful ? 'stopping gracefully' : 'stopping');
     this.stopping = (async () => {
@@ -444,10 +465,14 @@ function checkOptions(options: RuntimeOptions): void {
   for (const [key, unit] of Object.entries(numbers) as [keyof typeof numbers, string][]) {
     const value = options[key];
     if (value === undefined) continue;
-    const ok = typeof value === 'number' && Number.isFinite(value) && (key === 'stopTimeout' ? value >= 0 : value > 0);
+    const ok =
+      typeof value === 'number' && Number.isFinite(value) && (key === 'stopTimeout' ? value >= 0 : value > 0);
     if (!ok) {
-      throw new TypeError(`Runtime.start: ${key} must be a number of ${unit} ${key === 'stopTimeout' ? '>= 0' : '> 0'}, got ${show(value)}`);
+      throw new TypeError(
+        `Runtime.start: ${key} must be a number of ${unit} ${key === 'stopTimeout' ? '>= 0' : '> 0'}, got ${show(value)}`,
+      );
     }
   }
-  if (options.reloadConcurrency !== undefined) checkReloadConcurrency(options.reloadConcurrency, 'Runtime.start: reloadConcurrency');
+  if (options.reloadConcurrency !== undefined)
+    checkReloadConcurrency(options.reloadConcurrency, 'Runtime.start: reloadConcurrency');
 }

@@ -17,11 +17,18 @@ export async function stopWorkers(supervisor: Supervisor, options: StopOptions):
   supervisor.cancelRestarts();
   for (const slot of supervisor.slots) if (slot.process) slot.state = 'stopping';
   const timeoutMs = Math.max(0, options.timeout * 1000);
-  await Promise.all(supervisor.liveProcesses().map((w) => stopOne(supervisor, w, options.graceful, timeoutMs)));
+  await Promise.all(
+    supervisor.liveProcesses().map((w) => stopOne(supervisor, w, options.graceful, timeoutMs)),
+  );
 }
 
 /** Stop one process with the ladder; resolves on its exit. */
-export function stopOne(supervisor: Supervisor, worker: ClusterWorker, graceful: boolean, timeoutMs: number): Promise<void> {
+export function stopOne(
+  supervisor: Supervisor,
+  worker: ClusterWorker,
+  graceful: boolean,
+  timeoutMs: number,
+): Promise<void> {
   return new Promise((resolve) => {
     if (worker.isDead()) return resolve();
     const timers: NodeJS.Timeout[] = [];

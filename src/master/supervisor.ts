@@ -96,7 +96,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Fork a process for `slot`. It becomes the slot's process unless `asReplacement` (reload keeps the old one). */
   fork(slot: Slot, asReplacement = false): ClusterWorker {
     // setupPrimary settings are read at fork time, so several runtimes in one host can each set their own.
-    cluster.setupPrimary({ exec: this.options.script, args: [], execArgv: this.options.execArgv, serialization: 'advanced' });
+    cluster.setupPrimary({
+      exec: this.options.script,
+      args: [],
+      execArgv: this.options.execArgv,
+      serialization: 'advanced',
+    });
     const worker = cluster.fork({
       ...this.options.env,
       [ENV_WORKER_INDEX]: String(slot.definition.index),
@@ -156,7 +161,13 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     return this.forked.has(worker) || this.slots.some((s) => s.process === worker);
   }
 
-  private onExit(slot: Slot, worker: ClusterWorker, pid: number, code: number | null, signal: string | null): void {
+  private onExit(
+    slot: Slot,
+    worker: ClusterWorker,
+    pid: number,
+    code: number | null,
+    signal: string | null,
+  ): void {
     this.emit('workerExit', slot, code, signal, pid);
     if (slot.process !== worker) return; // a retired process (reload) or a replacement that never got adopted
     slot.process = null;
@@ -170,7 +181,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (!slot.lastError) slot.lastError = describeExit(code, signal);
       if (slot.startFailures >= this.options.maxStartFailures) {
         slot.state = 'failed';
-        this.emit('slotFailed', slot, `failed to start ${slot.startFailures} times in a row: ${slot.lastError}`);
+        this.emit(
+          'slotFailed',
+          slot,
+          `failed to start ${slot.startFailures} times in a row: ${slot.lastError}`,
+        );
         return;
       }
       this.scheduleRestart(slot, slot.startFailures);
@@ -184,7 +199,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** `failures` before this one: 0 means replace at once (as fast as a bare cluster.fork()). */
   private scheduleRestart(slot: Slot, failures: number): void {
     const delay =
-      failures === 0 ? 0 : Math.min(this.options.maxRestartDelayMs, this.options.restartDelayMs * 2 ** (failures - 1));
+      failures === 0
+        ? 0
+        : Math.min(this.options.maxRestartDelayMs, this.options.restartDelayMs * 2 ** (failures - 1));
     slot.restarts++;
     slot.state = 'waiting-restart';
     const restart = () => {

@@ -61,8 +61,23 @@ export interface WorkerStats extends ConnectionTotals {
 
 /** The fields of ConnectionInfo in the order of a connection row (`connectionRows`). */
 export const CONNECTION_COLUMNS = [
-  'id', 'url', 'state', 'localAddress', 'remoteAddress', 'bytesIn', 'bytesOut', 'messagesIn', 'messagesOut',
-  'queuedBytes', 'reconnectAttempts', 'nextRetryAt', 'openedAt', 'lastMessageAt', 'closeCode', 'closeReason', 'lastError',
+  'id',
+  'url',
+  'state',
+  'localAddress',
+  'remoteAddress',
+  'bytesIn',
+  'bytesOut',
+  'messagesIn',
+  'messagesOut',
+  'queuedBytes',
+  'reconnectAttempts',
+  'nextRetryAt',
+  'openedAt',
+  'lastMessageAt',
+  'closeCode',
+  'closeReason',
+  'lastError',
 ] as const satisfies readonly (keyof ConnectionInfo)[];
 
 /** One client connection as `connections` shows it: `conn.info()` (never header values or credentials). */

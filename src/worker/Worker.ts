@@ -18,7 +18,12 @@ export interface WorkerOptions {
 }
 
 export type WorkerCallback = (worker: Worker) => unknown;
-export type WorkerExitCallback = (worker: Worker, code: number | null, signal: string | null, pid: number) => unknown;
+export type WorkerExitCallback = (
+  worker: Worker,
+  code: number | null,
+  signal: string | null,
+  pid: number,
+) => unknown;
 
 type PrimaryEntry = (workers: Worker[]) => void;
 let primaryEntry: PrimaryEntry | null = null;
@@ -41,10 +46,17 @@ const definitions: Worker[] = [];
  * @internal `Worker.stopTimeout` / `Worker.readyTimeout` as the start script set them, checked: a string or
  * a negative number is a TypeError naming the setting, not a silent default.
  */
-export function workerSeconds(W: { stopTimeout: unknown; readyTimeout: unknown }, key: 'stopTimeout' | 'readyTimeout'): number {
+export function workerSeconds(
+  W: { stopTimeout: unknown; readyTimeout: unknown },
+  key: 'stopTimeout' | 'readyTimeout',
+): number {
   const value = W[key];
   const bound = key === 'stopTimeout' ? '>= 0' : '> 0';
-  if (typeof value !== 'number' || !Number.isFinite(value) || (key === 'stopTimeout' ? value < 0 : value <= 0)) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isFinite(value) ||
+    (key === 'stopTimeout' ? value < 0 : value <= 0)
+  ) {
     throw new TypeError(`Worker.${key} must be a number of seconds ${bound}, got ${show(value)}`);
   }
   return value;
@@ -57,7 +69,8 @@ export function isReloadConcurrency(value: unknown): value is number {
 
 /** @internal `value` if it is a reload concurrency, else a TypeError naming the setting (`what`). */
 export function checkReloadConcurrency(value: unknown, what: string): number {
-  if (!isReloadConcurrency(value)) throw new TypeError(`${what} must be a whole number >= 1, got ${show(value)}`);
+  if (!isReloadConcurrency(value))
+    throw new TypeError(`${what} must be a whole number >= 1, got ${show(value)}`);
   return value;
 }
 

@@ -3,7 +3,14 @@
 import { createRequire } from 'node:module';
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { AsyncTcpConnection } from '../connection/index.js';
-import { CONNECTION_COLUMNS, STATS_PUSH_INTERVAL_MS, type ConnectionInfo, type MasterMessage, type WorkerMessage, type WorkerStats } from '../shared/messages.js';
+import {
+  CONNECTION_COLUMNS,
+  STATS_PUSH_INTERVAL_MS,
+  type ConnectionInfo,
+  type MasterMessage,
+  type WorkerMessage,
+  type WorkerStats,
+} from '../shared/messages.js';
 import { Timer } from './Timer.js';
 
 const requireBuiltin = createRequire(import.meta.url);
@@ -30,7 +37,8 @@ function beyondResolution(ns: number): number {
 /** Close the current lag window: keep its p99 and max, start a new one. */
 function rollLagWindow(): void {
   if (!histogram) return;
-  if (histogram.count > 0) lag = { p99: beyondResolution(histogram.percentile(99)), max: beyondResolution(histogram.max) };
+  if (histogram.count > 0)
+    lag = { p99: beyondResolution(histogram.percentile(99)), max: beyondResolution(histogram.max) };
   histogram.reset();
 }
 
@@ -102,8 +110,8 @@ export function maskUrl(url: string): string {
     return url;
   }
   let changed = false;
-  if (parsed.username) (parsed.username = '***'), (changed = true);
-  if (parsed.password) (parsed.password = '***'), (changed = true);
+  if (parsed.username) ((parsed.username = '***'), (changed = true));
+  if (parsed.password) ((parsed.password = '***'), (changed = true));
   for (const name of [...parsed.searchParams.keys()]) {
     if (SECRET_PARAM.test(name)) (parsed.searchParams.set(name, '***'), (changed = true));
   }

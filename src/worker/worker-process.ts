@@ -11,7 +11,9 @@ let current: Worker | null = null;
 let stopping = false;
 
 function label(): string {
-  return current ? `worker ${current.name}#${current.id} (pid ${process.pid})` : `worker (pid ${process.pid})`;
+  return current
+    ? `worker ${current.name}#${current.id} (pid ${process.pid})`
+    : `worker (pid ${process.pid})`;
 }
 
 function send(message: WorkerMessage): void {
@@ -72,7 +74,10 @@ async function start(definition: Worker): Promise<void> {
     await definition.onWorkerStart?.(definition);
   } catch (err) {
     logError('onWorkerStart failed', err);
-    sendAndExit({ wm: 'startFailed', error: err instanceof Error ? err.message : String(err) }, EXIT_CODES.START_FAILED);
+    sendAndExit(
+      { wm: 'startFailed', error: err instanceof Error ? err.message : String(err) },
+      EXIT_CODES.START_FAILED,
+    );
     return;
   }
   send({ wm: 'ready' });
@@ -111,7 +116,10 @@ async function stop(graceful: boolean, timeoutMs: number): Promise<void> {
   const worker = current;
   if (worker?.onWorkerStop) {
     try {
-      await withDeadline(Promise.resolve(worker.onWorkerStop(worker)), graceful ? timeoutMs : Math.min(timeoutMs, 2000));
+      await withDeadline(
+        Promise.resolve(worker.onWorkerStop(worker)),
+        graceful ? timeoutMs : Math.min(timeoutMs, 2000),
+      );
     } catch (err) {
       logError('onWorkerStop failed', err);
     }

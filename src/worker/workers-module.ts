@@ -15,7 +15,9 @@ export async function evaluateWorkersModule(path: string, name: string, fresh?: 
   const mod = (await withoutRunAll(() => import(url))) as Record<string, unknown>;
   Worker.takeDefinitions(); // definitions made while loading belong to other exports
   if (!(name in mod)) {
-    throw new TypeError(`${path} has no export named "${name}" (exports: ${Object.keys(mod).join(', ') || 'none'})`);
+    throw new TypeError(
+      `${path} has no export named "${name}" (exports: ${Object.keys(mod).join(', ') || 'none'})`,
+    );
   }
   let value = mod[name];
   if (typeof value === 'function') {
@@ -26,7 +28,9 @@ export async function evaluateWorkersModule(path: string, name: string, fresh?: 
   }
   const list = Array.isArray(value) ? value : [value];
   if (list.length === 0 || !list.every((w) => w instanceof Worker)) {
-    throw new TypeError(`export "${name}" of ${path} must be a Worker, an array of Workers, or a function that creates them`);
+    throw new TypeError(
+      `export "${name}" of ${path} must be a Worker, an array of Workers, or a function that creates them`,
+    );
   }
   return list as Worker[];
 }

@@ -9,38 +9,48 @@ import { waitFor } from '../helpers/wait.js';
 
 after(() => AsyncTcpConnection.closeAll());
 
-test('silent server (accepts TCP, never answers): HANDSHAKE_TIMEOUT after handshakeTimeout, then onClose', { timeout: 10000 }, async () => {
-  const srv = await startSilentServer();
-  const conn = new AsyncTcpConnection(`ws://127.0.0.1:${srv.port}`, { handshakeTimeout: 0.3 });
-  const r = record(conn);
-  try {
-    const t0 = performance.now();
-    conn.connect();
-    await waitFor(() => r.closes === 1, 'close');
-    const took = performance.now() - t0;
-    assert.deepEqual(r.events, ['connect', `error:${ConnectionError.HANDSHAKE_TIMEOUT}`, 'close']);
-    assert.match(r.errors[0]!.message, /handshake with 127\.0\.0\.1:\d+ timed out/);
-    assert.ok(took >= 280 && took < 2000, `took ${took} ms`);
-  } finally {
-    await srv.close();
-  }
-});
+test(
+  'silent server (accepts TCP, never answers): HANDSHAKE_TIMEOUT after handshakeTimeout, then onClose',
+  { timeout: 10000 },
+  async () => {
+    const srv = await startSilentServer();
+    const conn = new AsyncTcpConnection(`ws://127.0.0.1:${srv.port}`, { handshakeTimeout: 0.3 });
+    const r = record(conn);
+    try {
+      const t0 = performance.now();
+      conn.connect();
+      await waitFor(() => r.closes === 1, 'close');
+      const took = performance.now() - t0;
+      assert.deepEqual(r.events, ['connect', `error:${ConnectionError.HANDSHAKE_TIMEOUT}`, 'close']);
+      assert.match(r.errors[0]!.message, /handshake with 127\.0\.0\.1:\d+ timed out/);
+      assert.ok(took >= 280 && took < 2000, `took ${took} ms`);
+    } finally {
+      await srv.close();
+    }
+  },
+);
 
-test('silent server on tls:// (TCP up, TLS never answers): CONNECT_TIMEOUT, then onClose', { timeout: 10000 }, async () => {
-  const srv = await startSilentServer();
-  const conn = new AsyncTcpConnection(`tls://127.0.0.1:${srv.port}`, { connectTimeout: 0.3 });
-  const r = record(conn);
-  try {
-    conn.connect();
-    await waitFor(() => r.closes === 1, 'close');
-    assert.deepEqual(r.events, [`error:${ConnectionError.CONNECT_TIMEOUT}`, 'close']);
-  } finally {
-    await srv.close();
-  }
-});
+test(
+  'silent server on tls:// (TCP up, TLS never answers): CONNECT_TIMEOUT, then onClose',
+  { timeout: 10000 },
+  async () => {
+    const srv = await startSilentServer();
+    const conn = new AsyncTcpConnection(`tls://127.0.0.1:${srv.port}`, { connectTimeout: 0.3 });
+    const r = record(conn);
+    try {
+      conn.connect();
+      await waitFor(() => r.closes === 1, 'close');
+      assert.deepEqual(r.events, [`error:${ConnectionError.CONNECT_TIMEOUT}`, 'close']);
+    } finally {
+      await srv.close();
+    }
+  },
+);
 
 test('a frame in the same TCP read as the 101 answer is delivered at once', { timeout: 10000 }, async () => {
-  const srv = await startRawWsServer(() => Buffer.concat([frame(1, 'first'), frame(2, Buffer.alloc(70000, 7))]));
+  const srv = await startRawWsServer(() =>
+    Buffer.concat([frame(1, 'first'), frame(2, Buffer.alloc(70000, 7))]),
+  );
   const conn = new AsyncTcpConnection(`ws://127.0.0.1:${srv.port}`);
   const r = record(conn);
   try {
@@ -56,64 +66,92 @@ test('a frame in the same TCP read as the 101 answer is delivered at once', { ti
 });
 
 const broken: { name: string; bytes: () => Buffer; code: number; says: RegExp }[] = [
-  { name: 'garbage after the handshake', bytes: () => Buffer.from('this is not a websocket frame\r\n'), code: ConnectionError.PROTOCOL_ERROR, says: /RSV|opcode|WS_ERR/ },
-  { name: 'an oversize frame', bytes: () => frame(2, Buffer.alloc(10), { length: 5000 }), code: ConnectionError.PACKAGE_TOO_LARGE, says: /maxPackageSize/ },
-  { name: 'a masked server frame', bytes: () => frame(1, 'masked', { mask: true }), code: ConnectionError.PROTOCOL_ERROR, says: /MASK/ },
-  { name: 'an invalid opcode', bytes: () => frame(3, 'x'), code: ConnectionError.PROTOCOL_ERROR, says: /opcode/ },
+  {
+    name: 'garbage after the handshake',
+    bytes: () => Buffer.from('this is not a websocket frame\r\n'),
+    code: ConnectionError.PROTOCOL_ERROR,
+    says: /RSV|opcode|WS_ERR/,
+  },
+  {
+    name: 'an oversize frame',
+    bytes: () => frame(2, Buffer.alloc(10), { length: 5000 }),
+    code: ConnectionError.PACKAGE_TOO_LARGE,
+    says: /maxPackageSize/,
+  },
+  {
+    name: 'a masked server frame',
+    bytes: () => frame(1, 'masked', { mask: true }),
+    code: ConnectionError.PROTOCOL_ERROR,
+    says: /MASK/,
+  },
+  {
+    name: 'an invalid opcode',
+    bytes: () => frame(3, 'x'),
+    code: ConnectionError.PROTOCOL_ERROR,
+    says: /opcode/,
+  },
 ];
 
 for (const b of broken) {
-  test(`server sends ${b.name}: onError says which, onClose within a second`, { timeout: 10000 }, async () => {
-    const srv = await startRawWsServer(b.bytes);
-    const conn = new AsyncTcpConnection(`ws://127.0.0.1:${srv.port}`, { maxPackageSize: 1000 });
-    const r = record(conn);
-    let errorAt = 0;
-    conn.onError = (_c, code, message) => {
-      errorAt = performance.now();
-      r.errors.push({ code, message });
-      r.events.push(`error:${code}`);
-    };
-    let closeAt = 0;
-    conn.onClose = () => {
-      closeAt = performance.now();
-      r.events.push('close');
-      r.closes++;
-    };
-    try {
-      conn.connect();
-      await waitFor(() => r.closes === 1, 'close', 3000);
-      assert.deepEqual(r.events, ['connect', 'open', `error:${b.code}`, 'close']);
-      assert.match(r.errors[0]!.message, b.says);
-      assert.ok(closeAt - errorAt < 1000, `onClose ${closeAt - errorAt} ms after onError`);
-    } finally {
-      await srv.close();
-    }
-  });
+  test(
+    `server sends ${b.name}: onError says which, onClose within a second`,
+    { timeout: 10000 },
+    async () => {
+      const srv = await startRawWsServer(b.bytes);
+      const conn = new AsyncTcpConnection(`ws://127.0.0.1:${srv.port}`, { maxPackageSize: 1000 });
+      const r = record(conn);
+      let errorAt = 0;
+      conn.onError = (_c, code, message) => {
+        errorAt = performance.now();
+        r.errors.push({ code, message });
+        r.events.push(`error:${code}`);
+      };
+      let closeAt = 0;
+      conn.onClose = () => {
+        closeAt = performance.now();
+        r.events.push('close');
+        r.closes++;
+      };
+      try {
+        conn.connect();
+        await waitFor(() => r.closes === 1, 'close', 3000);
+        assert.deepEqual(r.events, ['connect', 'open', `error:${b.code}`, 'close']);
+        assert.match(r.errors[0]!.message, b.says);
+        assert.ok(closeAt - errorAt < 1000, `onClose ${closeAt - errorAt} ms after onError`);
+      } finally {
+        await srv.close();
+      }
+    },
+  );
 }
 
-test('peer stops answering pings: PONG_TIMEOUT closes the connection; another connection keeps working', { timeout: 10000 }, async () => {
-  const mute = await startWsServer({ autoPong: false });
-  const fine = await startWsServer({}, (s) => s.on('message', (d) => s.send(d)));
-  const dead = new AsyncTcpConnection(mute.url, { websocketPingInterval: 0.1, pongTimeout: 0.3 });
-  const ok = new AsyncTcpConnection(fine.url, { websocketPingInterval: 0.1, pongTimeout: 3 });
-  const r = record(dead);
-  const rok = record(ok);
-  try {
-    dead.connect();
-    ok.connect();
-    await waitFor(() => r.closes === 1, 'dead peer detected', 3000);
-    assert.deepEqual(r.events, ['connect', 'open', `error:${ConnectionError.PONG_TIMEOUT}`, 'close']);
-    assert.match(r.errors[0]!.message, /pongTimeout/);
-    assert.ok(mute.pings >= 1);
-    ok.send('still here');
-    await waitFor(() => rok.messages.length === 1, 'echo');
-    assert.equal(ok.state, 'open');
-  } finally {
-    ok.destroy();
-    await mute.close();
-    await fine.close();
-  }
-});
+test(
+  'peer stops answering pings: PONG_TIMEOUT closes the connection; another connection keeps working',
+  { timeout: 10000 },
+  async () => {
+    const mute = await startWsServer({ autoPong: false });
+    const fine = await startWsServer({}, (s) => s.on('message', (d) => s.send(d)));
+    const dead = new AsyncTcpConnection(mute.url, { websocketPingInterval: 0.1, pongTimeout: 0.3 });
+    const ok = new AsyncTcpConnection(fine.url, { websocketPingInterval: 0.1, pongTimeout: 3 });
+    const r = record(dead);
+    const rok = record(ok);
+    try {
+      dead.connect();
+      ok.connect();
+      await waitFor(() => r.closes === 1, 'dead peer detected', 3000);
+      assert.deepEqual(r.events, ['connect', 'open', `error:${ConnectionError.PONG_TIMEOUT}`, 'close']);
+      assert.match(r.errors[0]!.message, /pongTimeout/);
+      assert.ok(mute.pings >= 1);
+      ok.send('still here');
+      await waitFor(() => rok.messages.length === 1, 'echo');
+      assert.equal(ok.state, 'open');
+    } finally {
+      ok.destroy();
+      await mute.close();
+      await fine.close();
+    }
+  },
+);
 
 test('idleTimeout: a feed that goes silent is closed with IDLE_TIMEOUT', { timeout: 10000 }, async () => {
   const srv = await startWsServer({}, (s) => s.send('one'));
@@ -122,31 +160,44 @@ test('idleTimeout: a feed that goes silent is closed with IDLE_TIMEOUT', { timeo
   try {
     conn.connect();
     await waitFor(() => r.closes === 1, 'idle close', 3000);
-    assert.deepEqual(r.events, ['connect', 'open', 'message', `error:${ConnectionError.IDLE_TIMEOUT}`, 'close']);
+    assert.deepEqual(r.events, [
+      'connect',
+      'open',
+      'message',
+      `error:${ConnectionError.IDLE_TIMEOUT}`,
+      'close',
+    ]);
   } finally {
     await srv.close();
   }
 });
 
-test('an invalid UTF-8 text frame: PROTOCOL_ERROR by default, delivered with skipUTF8Validation: true', { timeout: 10000 }, async () => {
-  const bad = Buffer.from([0x61, 0xff, 0x62]);
-  const srv = await startRawWsServer(() => frame(1, bad));
-  try {
-    const strict = new AsyncTcpConnection(`ws://127.0.0.1:${srv.port}`);
-    const rs = record(strict);
-    strict.connect();
-    await waitFor(() => rs.closes === 1, 'close of the strict connection');
-    assert.deepEqual(rs.events, ['connect', 'open', `error:${ConnectionError.PROTOCOL_ERROR}`, 'close']);
-    assert.match(rs.errors[0]!.message, /UTF-8/);
+test(
+  'an invalid UTF-8 text frame: PROTOCOL_ERROR by default, delivered with skipUTF8Validation: true',
+  { timeout: 10000 },
+  async () => {
+    const bad = Buffer.from([0x61, 0xff, 0x62]);
+    const srv = await startRawWsServer(() => frame(1, bad));
+    try {
+      const strict = new AsyncTcpConnection(`ws://127.0.0.1:${srv.port}`);
+      const rs = record(strict);
+      strict.connect();
+      await waitFor(() => rs.closes === 1, 'close of the strict connection');
+      assert.deepEqual(rs.events, ['connect', 'open', `error:${ConnectionError.PROTOCOL_ERROR}`, 'close']);
+      assert.match(rs.errors[0]!.message, /UTF-8/);
 
-    const lax = new AsyncTcpConnection(`ws://127.0.0.1:${srv.port}`, { skipUTF8Validation: true });
-    const rl = record(lax);
-    lax.connect();
-    await waitFor(() => rl.messages.length === 1, 'the message');
-    assert.equal(rl.messages[0], bad.toString());
-    lax.destroy();
-    assert.throws(() => new AsyncTcpConnection('ws://127.0.0.1:1', { skipUTF8Validation: 1 as unknown as boolean }), /skipUTF8Validation must be true or false, got 1/);
-  } finally {
-    await srv.close();
-  }
-});
+      const lax = new AsyncTcpConnection(`ws://127.0.0.1:${srv.port}`, { skipUTF8Validation: true });
+      const rl = record(lax);
+      lax.connect();
+      await waitFor(() => rl.messages.length === 1, 'the message');
+      assert.equal(rl.messages[0], bad.toString());
+      lax.destroy();
+      assert.throws(
+        () => new AsyncTcpConnection('ws://127.0.0.1:1', { skipUTF8Validation: 1 as unknown as boolean }),
+        /skipUTF8Validation must be true or false, got 1/,
+      );
+    } finally {
+      await srv.close();
+    }
+  },
+);

@@ -48,21 +48,25 @@ test('tcp://: each chunk is one Buffer message; send writes raw bytes', { timeou
   }
 });
 
-test('text://: lines split across and within reads (\\r and \\n in different reads too), \\r\\n stripped, send appends \\n', { timeout: 10000 }, async () => {
-  const { srv, got } = await scripted(['hel', 'lo\r\nwor', 'ld\r', '\nlast\n']);
-  const conn = new AsyncTcpConnection(`text://127.0.0.1:${srv.port}`);
-  const r = record(conn);
-  try {
-    conn.connect();
-    conn.send('out');
-    await waitFor(() => r.messages.length === 3, 'three lines');
-    assert.deepEqual(r.messages, ['hello', 'world', 'last']);
-    await waitFor(() => got().toString() === 'out\n', 'line out');
-  } finally {
-    conn.destroy();
-    await srv.close();
-  }
-});
+test(
+  'text://: lines split across and within reads (\\r and \\n in different reads too), \\r\\n stripped, send appends \\n',
+  { timeout: 10000 },
+  async () => {
+    const { srv, got } = await scripted(['hel', 'lo\r\nwor', 'ld\r', '\nlast\n']);
+    const conn = new AsyncTcpConnection(`text://127.0.0.1:${srv.port}`);
+    const r = record(conn);
+    try {
+      conn.connect();
+      conn.send('out');
+      await waitFor(() => r.messages.length === 3, 'three lines');
+      assert.deepEqual(r.messages, ['hello', 'world', 'last']);
+      await waitFor(() => got().toString() === 'out\n', 'line out');
+    } finally {
+      conn.destroy();
+      await srv.close();
+    }
+  },
+);
 
 test('frame://: 4-byte big-endian total length, split packages reassembled', { timeout: 10000 }, async () => {
   const two = Buffer.concat([framed('first'), framed('second')]);
@@ -81,73 +85,96 @@ test('frame://: 4-byte big-endian total length, split packages reassembled', { t
   }
 });
 
-test('frame://: a 4 MiB package among small ones arrives whole and in order, assembled across many reads', { timeout: 20000 }, async () => {
-  const big = Buffer.alloc(4 * 1024 * 1024);
-  for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i); // position markers: a misplaced byte shows
-  const bodies = [Buffer.from('a'), big, Buffer.from('bb'), big.subarray(0, 70_001), Buffer.from('ccc')];
-  const wire = Buffer.concat(bodies.map((body) => framed(body)));
-  const srv = await startRawServer((s: Socket) => {
-    // Odd piece sizes, so that headers and bodies are split at every kind of place.
-    for (let at = 0, step = 3; at < wire.length; at += step, step = (step * 7 + 1) % 65_521 || 5) s.write(wire.subarray(at, at + step));
-  });
-  const conn = new AsyncTcpConnection<Buffer>(`frame://127.0.0.1:${srv.port}`, { maxPackageSize: 8 * 1024 * 1024 });
-  const r = record(conn);
-  try {
-    conn.connect();
-    await waitFor(() => r.messages.length === bodies.length, 'five packages', 15000);
-    (r.messages as Buffer[]).forEach((m, i) => assert.ok(m.equals(bodies[i]!), `package ${i} (${bodies[i]!.length} bytes) intact`));
-  } finally {
-    conn.destroy();
-    await srv.close();
-  }
-});
+test(
+  'frame://: a 4 MiB package among small ones arrives whole and in order, assembled across many reads',
+  { timeout: 20000 },
+  async () => {
+    const big = Buffer.alloc(4 * 1024 * 1024);
+    for (let i = 0; i < big.length; i += 4096) big.writeUInt32BE(i, i); // position markers: a misplaced byte shows
+    const bodies = [Buffer.from('a'), big, Buffer.from('bb'), big.subarray(0, 70_001), Buffer.from('ccc')];
+    const wire = Buffer.concat(bodies.map((body) => framed(body)));
+    const srv = await startRawServer((s: Socket) => {
+      // Odd piece sizes, so that headers and bodies are split at every kind of place.
+      for (let at = 0, step = 3; at < wire.length; at += step, step = (step * 7 + 1) % 65_521 || 5)
+        s.write(wire.subarray(at, at + step));
+    });
+    const conn = new AsyncTcpConnection<Buffer>(`frame://127.0.0.1:${srv.port}`, {
+      maxPackageSize: 8 * 1024 * 1024,
+    });
+    const r = record(conn);
+    try {
+      conn.connect();
+      await waitFor(() => r.messages.length === bodies.length, 'five packages', 15000);
+      (r.messages as Buffer[]).forEach((m, i) =>
+        assert.ok(m.equals(bodies[i]!), `package ${i} (${bodies[i]!.length} bytes) intact`),
+      );
+    } finally {
+      conn.destroy();
+      await srv.close();
+    }
+  },
+);
 
-test('frame:// oversize length: PACKAGE_TOO_LARGE then onClose; text:// without newline past the limit too', { timeout: 10000 }, async () => {
-  const big = Buffer.alloc(8);
-  big.writeUInt32BE(1_000_000, 0);
-  const a = await scripted([big]);
-  const b = await scripted(['x'.repeat(3000)]);
-  const fa = new AsyncTcpConnection(`frame://127.0.0.1:${a.srv.port}`, { maxPackageSize: 1000 });
-  const tb = new AsyncTcpConnection(`text://127.0.0.1:${b.srv.port}`, { maxPackageSize: 1000 });
-  const ra = record(fa);
-  const rb = record(tb);
-  try {
-    fa.connect();
-    tb.connect();
-    await waitFor(() => ra.closes === 1 && rb.closes === 1, 'both closed');
-    assert.deepEqual(ra.events, ['connect', `error:${ConnectionError.PACKAGE_TOO_LARGE}`, 'close']);
-    assert.deepEqual(rb.events, ['connect', `error:${ConnectionError.PACKAGE_TOO_LARGE}`, 'close']);
-    assert.match(ra.errors[0]!.message, /1000000 bytes/);
-  } finally {
-    await a.srv.close();
-    await b.srv.close();
-  }
-});
+test(
+  'frame:// oversize length: PACKAGE_TOO_LARGE then onClose; text:// without newline past the limit too',
+  { timeout: 10000 },
+  async () => {
+    const big = Buffer.alloc(8);
+    big.writeUInt32BE(1_000_000, 0);
+    const a = await scripted([big]);
+    const b = await scripted(['x'.repeat(3000)]);
+    const fa = new AsyncTcpConnection(`frame://127.0.0.1:${a.srv.port}`, { maxPackageSize: 1000 });
+    const tb = new AsyncTcpConnection(`text://127.0.0.1:${b.srv.port}`, { maxPackageSize: 1000 });
+    const ra = record(fa);
+    const rb = record(tb);
+    try {
+      fa.connect();
+      tb.connect();
+      await waitFor(() => ra.closes === 1 && rb.closes === 1, 'both closed');
+      assert.deepEqual(ra.events, ['connect', `error:${ConnectionError.PACKAGE_TOO_LARGE}`, 'close']);
+      assert.deepEqual(rb.events, ['connect', `error:${ConnectionError.PACKAGE_TOO_LARGE}`, 'close']);
+      assert.match(ra.errors[0]!.message, /1000000 bytes/);
+    } finally {
+      await a.srv.close();
+      await b.srv.close();
+    }
+  },
+);
 
-test('registerProtocol: a user protocol with Workerman input/decode/encode; a bad input() is a PROTOCOL_ERROR', { timeout: 10000 }, async () => {
-  // "len:payload" where len is one ASCII digit; '!' is invalid.
-  const digit: Protocol<string, string> = {
-    input(buf) {
-      if (buf[0] === 0x21) return -1;
-      return buf.length < 1 ? 0 : 2 + (buf[0]! - 48);
-    },
-    decode: (buf) => buf.toString('latin1', 2),
-    encode: (data) => `${data.length}:${data}`,
-  };
-  AsyncTcpConnection.registerProtocol('digit', digit as Protocol);
-  assert.throws(() => AsyncTcpConnection.registerProtocol('ws', digit as Protocol), TypeError);
-  const { srv, got } = await scripted(['3:abc2:', 'xy!']);
-  const conn = new AsyncTcpConnection<string>(`digit://127.0.0.1:${srv.port}`);
-  const r = record(conn);
-  try {
-    conn.connect();
-    conn.send('hey');
-    await waitFor(() => r.closes === 1, 'closed on bad package');
-    assert.deepEqual(r.messages, ['abc', 'xy']);
-    assert.deepEqual(r.events, ['connect', 'message', 'message', `error:${ConnectionError.PROTOCOL_ERROR}`, 'close']);
-    assert.match(r.errors[0]!.message, /input\(\) returned -1/);
-    assert.equal(got().toString(), '3:hey');
-  } finally {
-    await srv.close();
-  }
-});
+test(
+  'registerProtocol: a user protocol with Workerman input/decode/encode; a bad input() is a PROTOCOL_ERROR',
+  { timeout: 10000 },
+  async () => {
+    // "len:payload" where len is one ASCII digit; '!' is invalid.
+    const digit: Protocol<string, string> = {
+      input(buf) {
+        if (buf[0] === 0x21) return -1;
+        return buf.length < 1 ? 0 : 2 + (buf[0]! - 48);
+      },
+      decode: (buf) => buf.toString('latin1', 2),
+      encode: (data) => `${data.length}:${data}`,
+    };
+    AsyncTcpConnection.registerProtocol('digit', digit as Protocol);
+    assert.throws(() => AsyncTcpConnection.registerProtocol('ws', digit as Protocol), TypeError);
+    const { srv, got } = await scripted(['3:abc2:', 'xy!']);
+    const conn = new AsyncTcpConnection<string>(`digit://127.0.0.1:${srv.port}`);
+    const r = record(conn);
+    try {
+      conn.connect();
+      conn.send('hey');
+      await waitFor(() => r.closes === 1, 'closed on bad package');
+      assert.deepEqual(r.messages, ['abc', 'xy']);
+      assert.deepEqual(r.events, [
+        'connect',
+        'message',
+        'message',
+        `error:${ConnectionError.PROTOCOL_ERROR}`,
+        'close',
+      ]);
+      assert.match(r.errors[0]!.message, /input\(\) returned -1/);
+      assert.equal(got().toString(), '3:hey');
+    } finally {
+      await srv.close();
+    }
+  },
+);

@@ -21,7 +21,12 @@ before(async () => {
   certs = makeCerts();
   httpsServer = https.createServer({ key: certs.key, cert: certs.cert });
   const wss = new WebSocketServer({ server: httpsServer });
-  wss.on('connection', (s) => s.on('message', (d) => { received.push(String(d)); s.send(`echo:${d}`); }));
+  wss.on('connection', (s) =>
+    s.on('message', (d) => {
+      received.push(String(d));
+      s.send(`echo:${d}`);
+    }),
+  );
   await new Promise<void>((r) => httpsServer.listen(0, '127.0.0.1', r));
   wssPort = (httpsServer.address() as AddressInfo).port;
   const tlsServer = tls.createServer({ key: certs.key, cert: certs.cert });
@@ -36,40 +41,54 @@ after(async () => {
   await tlsEcho.close();
 });
 
-test('wss:// with the test CA in tls.ca: verified handshake, messages both ways', { timeout: 15000 }, async () => {
-  const conn = new AsyncTcpConnection(`wss://localhost:${wssPort}/`, { tls: { ca: certs.ca } });
-  const r = record(conn);
-  conn.send('over-tls');
-  conn.connect();
-  await waitFor(() => r.messages.length === 1, 'echo');
-  assert.equal(r.messages[0], 'echo:over-tls');
-  assert.deepEqual(r.events, ['connect', 'open', 'message']);
-  conn.close();
-  await waitFor(() => r.closes === 1, 'close');
-});
+test(
+  'wss:// with the test CA in tls.ca: verified handshake, messages both ways',
+  { timeout: 15000 },
+  async () => {
+    const conn = new AsyncTcpConnection(`wss://localhost:${wssPort}/`, { tls: { ca: certs.ca } });
+    const r = record(conn);
+    conn.send('over-tls');
+    conn.connect();
+    await waitFor(() => r.messages.length === 1, 'echo');
+    assert.equal(r.messages[0], 'echo:over-tls');
+    assert.deepEqual(r.events, ['connect', 'open', 'message']);
+    conn.close();
+    await waitFor(() => r.closes === 1, 'close');
+  },
+);
 
-test('wss:// to an untrusted certificate: onError(TLS_FAIL) then onClose, verification on by default', { timeout: 15000 }, async () => {
-  const conn = new AsyncTcpConnection(`wss://127.0.0.1:${wssPort}/`);
-  const r = record(conn);
-  conn.connect();
-  await waitFor(() => r.closes === 1, 'close');
-  assert.deepEqual(r.events, [`error:${ConnectionError.TLS_FAIL}`, 'close']);
-  assert.match(r.errors[0]!.message, /TLS handshake with 127\.0\.0\.1:\d+ failed: .*(certificate|CERT)/i);
-});
+test(
+  'wss:// to an untrusted certificate: onError(TLS_FAIL) then onClose, verification on by default',
+  { timeout: 15000 },
+  async () => {
+    const conn = new AsyncTcpConnection(`wss://127.0.0.1:${wssPort}/`);
+    const r = record(conn);
+    conn.connect();
+    await waitFor(() => r.closes === 1, 'close');
+    assert.deepEqual(r.events, [`error:${ConnectionError.TLS_FAIL}`, 'close']);
+    assert.match(r.errors[0]!.message, /TLS handshake with 127\.0\.0\.1:\d+ failed: .*(certificate|CERT)/i);
+  },
+);
 
-test('wss:// with servername mismatch is refused; rejectUnauthorized:false passes through', { timeout: 15000 }, async () => {
-  const bad = new AsyncTcpConnection(`wss://127.0.0.1:${wssPort}/`, { tls: { ca: certs.ca, servername: 'example.com' } });
-  const rb = record(bad);
-  bad.connect();
-  await waitFor(() => rb.closes === 1, 'close');
-  assert.equal(rb.errors[0]?.code, ConnectionError.TLS_FAIL);
-  const lax = new AsyncTcpConnection(`wss://127.0.0.1:${wssPort}/`, { tls: { rejectUnauthorized: false } });
-  const rl = record(lax);
-  lax.connect();
-  await waitFor(() => lax.state === 'open', 'open');
-  lax.close();
-  await waitFor(() => rl.closes === 1, 'close');
-});
+test(
+  'wss:// with servername mismatch is refused; rejectUnauthorized:false passes through',
+  { timeout: 15000 },
+  async () => {
+    const bad = new AsyncTcpConnection(`wss://127.0.0.1:${wssPort}/`, {
+      tls: { ca: certs.ca, servername: 'example.com' },
+    });
+    const rb = record(bad);
+    bad.connect();
+    await waitFor(() => rb.closes === 1, 'close');
+    assert.equal(rb.errors[0]?.code, ConnectionError.TLS_FAIL);
+    const lax = new AsyncTcpConnection(`wss://127.0.0.1:${wssPort}/`, { tls: { rejectUnauthorized: false } });
+    const rl = record(lax);
+    lax.connect();
+    await waitFor(() => lax.state === 'open', 'open');
+    lax.close();
+    await waitFor(() => rl.closes === 1, 'close');
+  },
+);
 
 test('tls:// stream: onConnect after the TLS handshake, chunks echo back', { timeout: 15000 }, async () => {
   const conn = new AsyncTcpConnection(`tls://127.0.0.1:${tlsEcho.port}`, { tls: { ca: certs.ca } });
@@ -85,35 +104,49 @@ test('tls:// stream: onConnect after the TLS handshake, chunks echo back', { tim
   await waitFor(() => r.closes === 1, 'close');
 });
 
-test('wss:// through an HTTP CONNECT proxy (proxy option): TLS runs inside the tunnel', { timeout: 15000 }, async () => {
-  const { startConnectProxy } = await import('../helpers/proxy.js');
-  const proxy = await startConnectProxy();
-  try {
-    const conn = new AsyncTcpConnection(`wss://localhost:${wssPort}/`, { tls: { ca: certs.ca }, proxy: proxy.url });
-    const r = record(conn);
-    conn.send('tunnelled');
-    conn.connect();
-    await waitFor(() => r.messages.length === 1, 'echo');
-    assert.equal(r.messages[0], 'echo:tunnelled');
-    assert.deepEqual(proxy.targets, [`localhost:${wssPort}`]);
-    conn.destroy();
-  } finally {
-    await proxy.close();
-  }
-});
+test(
+  'wss:// through an HTTP CONNECT proxy (proxy option): TLS runs inside the tunnel',
+  { timeout: 15000 },
+  async () => {
+    const { startConnectProxy } = await import('../helpers/proxy.js');
+    const proxy = await startConnectProxy();
+    try {
+      const conn = new AsyncTcpConnection(`wss://localhost:${wssPort}/`, {
+        tls: { ca: certs.ca },
+        proxy: proxy.url,
+      });
+      const r = record(conn);
+      conn.send('tunnelled');
+      conn.connect();
+      await waitFor(() => r.messages.length === 1, 'echo');
+      assert.equal(r.messages[0], 'echo:tunnelled');
+      assert.deepEqual(proxy.targets, [`localhost:${wssPort}`]);
+      conn.destroy();
+    } finally {
+      await proxy.close();
+    }
+  },
+);
 
-test('wss:// to a plain ws:// port: TLS_FAIL with a sentence, not OpenSSL\'s raw multi-line text', { timeout: 15000 }, async () => {
-  const plain = await startWsServer();
-  try {
-    const conn = new AsyncTcpConnection(`wss://127.0.0.1:${plain.port}/`);
-    const r = record(conn);
-    conn.connect();
-    await waitFor(() => r.closes === 1, 'onClose');
-    assert.equal(r.errors[0]?.code, ConnectionError.TLS_FAIL);
-    const message = r.errors[0]!.message;
-    assert.match(message, /^TLS handshake with 127\.0\.0\.1:\d+ failed: wrong version number: the server did not answer with TLS/);
-    assert.doesNotMatch(message, /\n|SSL routines|deps\/openssl/);
-  } finally {
-    await plain.close();
-  }
-});
+test(
+  "wss:// to a plain ws:// port: TLS_FAIL with a sentence, not OpenSSL's raw multi-line text",
+  { timeout: 15000 },
+  async () => {
+    const plain = await startWsServer();
+    try {
+      const conn = new AsyncTcpConnection(`wss://127.0.0.1:${plain.port}/`);
+      const r = record(conn);
+      conn.connect();
+      await waitFor(() => r.closes === 1, 'onClose');
+      assert.equal(r.errors[0]?.code, ConnectionError.TLS_FAIL);
+      const message = r.errors[0]!.message;
+      assert.match(
+        message,
+        /^TLS handshake with 127\.0\.0\.1:\d+ failed: wrong version number: the server did not answer with TLS/,
+      );
+      assert.doesNotMatch(message, /\n|SSL routines|deps\/openssl/);
+    } finally {
+      await plain.close();
+    }
+  },
+);

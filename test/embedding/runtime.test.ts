@@ -186,7 +186,10 @@ console.log('done');
   const p = run([host, 'start'], { cwd: app.dir });
   const { code } = await p.exited(30_000);
   assert.equal(code, 0, p.output());
-  assert.match(p.output(), /nope RuntimeStartError could not load workers module .*dual\.mjs: .*no export named "nope"/);
+  assert.match(
+    p.output(),
+    /nope RuntimeStartError could not load workers module .*dual\.mjs: .*no export named "nope"/,
+  );
   assert.match(p.output(), /A bot#0:ready\n/);
   assert.match(p.output(), /bot up 0/);
   assert.match(p.output(), /done\n/);
@@ -244,5 +247,8 @@ try { console.log('resolved ' + JSON.stringify(await reloading)); } catch (err) 
   const { code } = await p.exited(30_000);
   assert.equal(code, 0, p.output());
   assert.match(p.output(), /TypeError: reload: concurrency must be a whole number >= 1, got 0/);
-  assert.match(p.output(), /rejected: reload interrupted: the runtime began stopping; replaced before that: none/);
+  assert.match(
+    p.output(),
+    /rejected: reload interrupted: the runtime began stopping; replaced before that: none/,
+  );
 });

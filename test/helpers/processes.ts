@@ -84,7 +84,9 @@ export function run(args: string[], options: { cwd?: string; env?: NodeJS.Proces
         };
         const timer = setTimeout(() => {
           cleanup();
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${String(pattern)}; output:\n${output}`));
+          reject(
+            new Error(`timed out after ${timeoutMs} ms waiting for ${String(pattern)}; output:\n${output}`),
+          );
         }, timeoutMs);
         const cleanup = () => {
           clearTimeout(timer);
@@ -98,7 +100,8 @@ export function run(args: string[], options: { cwd?: string; env?: NodeJS.Proces
       let timer: NodeJS.Timeout;
       const timeout = new Promise<never>((_, reject) => {
         timer = setTimeout(
-          () => reject(new Error(`process ${child.pid} did not exit within ${timeoutMs} ms; output:\n${output}`)),
+          () =>
+            reject(new Error(`process ${child.pid} did not exit within ${timeoutMs} ms; output:\n${output}`)),
           timeoutMs,
         );
       });

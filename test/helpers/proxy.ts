@@ -16,12 +16,16 @@ export async function startConnectProxy(): Promise<ConnectProxy> {
   const server = http.createServer((_req, res) => res.writeHead(405).end());
   const sockets = new Set<net.Socket>();
   const p: ConnectProxy = {
-    port: 0, url: '', targets: [], auths: [],
-    close: () => new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    port: 0,
+    url: '',
+    targets: [],
+    auths: [],
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
   server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => {
     p.targets.push(req.url ?? '');

@@ -18,16 +18,26 @@ export interface WsServer {
 }
 
 /** A ws server that records what it receives and answers nothing unless `onConnection` does. */
-export async function startWsServer(options: Partial<ServerOptions> = {}, onConnection?: (s: WebSocket) => void): Promise<WsServer> {
+export async function startWsServer(
+  options: Partial<ServerOptions> = {},
+  onConnection?: (s: WebSocket) => void,
+): Promise<WsServer> {
   const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...options });
   await new Promise<void>((r) => wss.once('listening', r));
   const port = (wss.address() as net.AddressInfo).port;
   const srv: WsServer = {
-    wss, port, url: `ws://127.0.0.1:${port}`, received: [], requests: [], pings: 0, sockets: new Set(),
-    close: () => new Promise<void>((r) => {
-      for (const s of srv.sockets) s.terminate();
-      wss.close(() => r());
-    }),
+    wss,
+    port,
+    url: `ws://127.0.0.1:${port}`,
+    received: [],
+    requests: [],
+    pings: 0,
+    sockets: new Set(),
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of srv.sockets) s.terminate();
+        wss.close(() => r());
+      }),
   };
   wss.on('connection', (s, req) => {
     srv.sockets.add(s);
@@ -48,7 +58,10 @@ export interface RawServer {
 }
 
 /** A plain TCP server; `onSocket` decides what the peer sees. */
-export async function startRawServer(onSocket: (s: net.Socket) => void, server: net.Server = net.createServer()): Promise<RawServer> {
+export async function startRawServer(
+  onSocket: (s: net.Socket) => void,
+  server: net.Server = net.createServer(),
+): Promise<RawServer> {
   const sockets = new Set<net.Socket>();
   server.on('connection', (s: net.Socket) => {
     sockets.add(s);
@@ -59,11 +72,14 @@ export async function startRawServer(onSocket: (s: net.Socket) => void, server: 
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as net.AddressInfo).port;
   return {
-    server, port, sockets,
-    close: () => new Promise<void>((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    server,
+    port,
+    sockets,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -89,7 +105,11 @@ export function startRejectingServer(status: number): Promise<RawServer> {
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 /** Builds one websocket frame as a server would (or wouldn't) send it. */
-export function frame(opcode: number, payload: Buffer | string, opts: { mask?: boolean; fin?: boolean; length?: number } = {}): Buffer {
+export function frame(
+  opcode: number,
+  payload: Buffer | string,
+  opts: { mask?: boolean; fin?: boolean; length?: number } = {},
+): Buffer {
   const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
   const len = opts.length ?? body.length;
   const head: number[] = [((opts.fin ?? true) ? 0x80 : 0) | opcode];
@@ -121,7 +141,9 @@ export function startRawWsServer(after: () => Buffer): Promise<RawServer> {
       if (!head.includes('\r\n\r\n')) return;
       s.off('data', onData);
       const key = /sec-websocket-key: *(\S+)/i.exec(head)?.[1] ?? '';
-      const accept = createHash('sha1').update(key + GUID).digest('base64');
+      const accept = createHash('sha1')
+        .update(key + GUID)
+        .digest('base64');
       const answer = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`;
       s.write(Buffer.concat([Buffer.from(answer), after()]));
     };

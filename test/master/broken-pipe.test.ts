@@ -21,7 +21,11 @@ test('stdout closed under a foreground master: master and workers keep running, 
   master.child.stdout!.destroy(); // the reader is gone: every later write to that pipe fails with EPIPE
   await new Promise((r) => setTimeout(r, 600)); // ~10 ticks per worker into the broken pipe
   assert.ok(isRunning(pid), 'master alive');
-  assert.deepEqual((await ping(pid)).slots.map((s) => s.pid), before, 'no worker died and was replaced');
+  assert.deepEqual(
+    (await ping(pid)).slots.map((s) => s.pid),
+    before,
+    'no worker died and was replaced',
+  );
   const reload = await cli(script, ['reload']); // the master logs the roll to its (broken) stdout
   assert.equal(reload.code, 0, reload.output);
   const stop = await cli(script, ['stop']);

@@ -13,7 +13,12 @@ export interface Outcome {
 }
 
 /** `node <script> <args...>` in the script's directory, to completion. */
-export async function cli(script: string, args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 30_000): Promise<Outcome> {
+export async function cli(
+  script: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 30_000,
+): Promise<Outcome> {
   const p = run([script, ...args], { cwd: dirname(script), env });
   const { code } = await p.exited(timeoutMs);
   return { code, output: p.output() };
@@ -42,7 +47,11 @@ export async function slotPid(masterPid: number, name: string, id: number): Prom
 }
 
 /** Poll `check` every 20 ms until it returns a truthy value (rejects after `timeoutMs`). */
-export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 10_000, what = 'condition'): Promise<NonNullable<T>> {
+export async function eventually<T>(
+  check: () => T | Promise<T>,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<NonNullable<T>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();

@@ -56,7 +56,8 @@ test('a pid file with a dead pid is reported as stale and removed', async () => 
 });
 
 test('the control socket a SIGKILLed master left behind is removed with its stale pid file', async () => {
-  const { controlSocketPath, ensureControlDirectory } = await import('../../src/master/control/socket-path.js');
+  const { controlSocketPath, ensureControlDirectory } =
+    await import('../../src/master/control/socket-path.js');
   const pid = deadPid();
   ensureControlDirectory();
   writeFileSync(controlSocketPath(pid), ''); // what a master killed with SIGKILL leaves
@@ -97,7 +98,10 @@ test('start -d: started after the workers are ready; already running; status; st
   assert.match(stop.output, new RegExp(`stopped \\(master pid ${masterPid} and 2 workers\\) in [\\d.]+ s`));
   assert.equal(existsSync(pidFile), false);
   for (const pid of [masterPid, ...workers]) assert.equal(isRunning(pid), false, `pid ${pid} still alive`);
-  assert.match(readText(logFile), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d pid:\d+ master pid \d+ starting app\.mjs \(daemon\)$/m);
+  assert.match(
+    readText(logFile),
+    /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d pid:\d+ master pid \d+ starting app\.mjs \(daemon\)$/m,
+  );
   assert.match(readText(logFile), /SIGTERM received: stopping/);
 });
 
@@ -116,7 +120,10 @@ test('a pid file naming a live process that is not our master is stale; start re
   writeFileSync(pidFile, `${process.pid}\n`); // the test runner: alive, not a workerman-ts master
   const start = await cli(script, ['start', '-d']);
   assert.equal(start.code, 0, start.output);
-  assert.match(start.output, new RegExp(`stale pid file .*: pid ${process.pid} is not a workerman-ts master`));
+  assert.match(
+    start.output,
+    new RegExp(`stale pid file .*: pid ${process.pid} is not a workerman-ts master`),
+  );
   const masterPid = readPid(pidFile)!;
   assert.notEqual(masterPid, process.pid);
   const stop = await cli(script, ['stop']);
@@ -155,7 +162,10 @@ test('start -d whose workers cannot start exits 1 with the reason and leaves not
   try {
     const start = await cli(script, ['start', '-d'], {}, 60_000);
     assert.equal(start.code, 1, start.output);
-    assert.match(start.output, /start failed: worker feed#\d failed to start \d+ times in a row: broken on purpose/);
+    assert.match(
+      start.output,
+      /start failed: worker feed#\d failed to start \d+ times in a row: broken on purpose/,
+    );
     assert.equal(existsSync(pidFile), false);
   } finally {
     app.write('broken', '');

@@ -44,7 +44,10 @@ function mostAtOnce(log: string): number {
  * A daemon of `source` started with `env` for the length of `body`, which gets the app and a `marker(name)`
  * that creates a marker file the workers look for; markers are removed and the daemon stopped afterwards.
  */
-async function withDaemon(env: Record<string, string>, body: (app: TestApp, marker: (name: string) => void) => Promise<void>): Promise<void> {
+async function withDaemon(
+  env: Record<string, string>,
+  body: (app: TestApp, marker: (name: string) => void) => Promise<void>,
+): Promise<void> {
   const app = testApp(source);
   const start = await cli(app.script, ['start', '-d'], env);
   assert.equal(start.code, 0, start.output);
@@ -83,12 +86,16 @@ test('a halt with two lanes: no further slot starts, the other lane finishes, th
   const env = { COUNT: '4' };
   await withDaemon(env, async ({ script, pidFile }, marker) => {
     const master = readPid(pidFile)!;
-    const pids = async () => Object.fromEntries((await ping(master)).slots.map((s) => [`${s.name}#${s.id}`, s.pid]));
+    const pids = async () =>
+      Object.fromEntries((await ping(master)).slots.map((s) => [`${s.name}#${s.id}`, s.pid]));
     const before = await pids();
     marker('broken1');
     const reload = await cli(script, ['reload'], env);
     assert.equal(reload.code, 1, reload.output);
-    assert.match(reload.output, /reload halted at feed#1: replacement exited during start \(code 3\): slot 1 broken on purpose/);
+    assert.match(
+      reload.output,
+      /reload halted at feed#1: replacement exited during start \(code 3\): slot 1 broken on purpose/,
+    );
     // feed#0 (the other lane) finished; feed#2 may have started before feed#1 failed; feed#3 never did.
     const [, replaced, kept] = /replaced: (.*); still on their old processes: (.*)/.exec(reload.output) ?? [];
     assert.ok(replaced?.startsWith('feed#0'), reload.output);
@@ -115,7 +122,7 @@ test('replacements that run out of readyTimeout while starting two at a time: th
   });
 });
 
-test('reload uses the start script\'s reloadConcurrency as it is now, not as it was at start', async () => {
+test("reload uses the start script's reloadConcurrency as it is now, not as it was at start", async () => {
   await withDaemon({}, async ({ app, script }, marker) => {
     marker('slow'); // started with the default, 2; the script now says 1:
     const reload = await cli(script, ['reload'], { RELOAD_CONCURRENCY: '1' });
@@ -128,11 +135,18 @@ test('a stop during a reload: the reload fails (exit 1) and says it was interrup
   await withDaemon({}, async ({ app, script }, marker) => {
     marker('slow'); // each replacement takes 1 s to be ready
     const reloading = cli(script, ['reload']);
-    await eventually(() => /^begin/m.test(readText(join(app.dir, 'starts.log'))), 10_000, 'a replacement starting');
+    await eventually(
+      () => /^begin/m.test(readText(join(app.dir, 'starts.log'))),
+      10_000,
+      'a replacement starting',
+    );
     const stop = await cli(script, ['stop']);
     const reload = await reloading;
     assert.equal(stop.code, 0, stop.output);
     assert.equal(reload.code, 1, reload.output);
-    assert.match(reload.output, /reload failed: reload interrupted: the runtime began stopping; replaced before that: none/);
+    assert.match(
+      reload.output,
+      /reload failed: reload interrupted: the runtime began stopping; replaced before that: none/,
+    );
   });
 });

@@ -47,8 +47,13 @@ test('reload replaces every reloadable slot (same ids, new pids); reloadable = f
   assert.notEqual(after['feed#0'], before['feed#0']);
   assert.notEqual(after['feed#1'], before['feed#1']);
   assert.equal(after['keeper#0'], before['keeper#0']);
-  for (const slot of ['feed#0', 'feed#1']) assert.equal(isRunning(before[slot]!), false, `old ${slot} stopped`);
-  await eventually(() => /onWorkerReload keeper#0/.test(readText(join(app.dir, 'out.log'))), 5000, 'onWorkerReload');
+  for (const slot of ['feed#0', 'feed#1'])
+    assert.equal(isRunning(before[slot]!), false, `old ${slot} stopped`);
+  await eventually(
+    () => /onWorkerReload keeper#0/.test(readText(join(app.dir, 'out.log'))),
+    5000,
+    'onWorkerReload',
+  );
 });
 
 test('a replacement that throws in onWorkerStart halts the roll; the old processes keep running', async () => {
@@ -57,7 +62,10 @@ test('a replacement that throws in onWorkerStart halts the roll; the old process
   try {
     const reload = await cli(script, ['reload']);
     assert.equal(reload.code, 1, reload.output);
-    assert.match(reload.output, /reload halted at feed#0: replacement exited during start \(code 3\): broken on purpose/);
+    assert.match(
+      reload.output,
+      /reload halted at feed#0: replacement exited during start \(code 3\): broken on purpose/,
+    );
     // Both feed slots were replaced at once (reloadConcurrency 2): both replacements failed.
     assert.match(reload.output, /replaced: none; still on their old processes: feed#0, feed#1/);
   } finally {
@@ -70,10 +78,16 @@ test('a replacement that throws in onWorkerStart halts the roll; the old process
 test('kill -USR1 <master pid> reloads; a second reload during a reload is queued, not lost', async () => {
   const before = await pidsBySlot();
   process.kill(master, 'SIGUSR1');
-  await eventually(async () => {
-    const now = await pidsBySlot();
-    return now['feed#0'] !== before['feed#0'] && now['feed#1'] !== before['feed#1'] && now['feed#1'] !== null;
-  }, 15_000, 'the SIGUSR1 reload');
+  await eventually(
+    async () => {
+      const now = await pidsBySlot();
+      return (
+        now['feed#0'] !== before['feed#0'] && now['feed#1'] !== before['feed#1'] && now['feed#1'] !== null
+      );
+    },
+    15_000,
+    'the SIGUSR1 reload',
+  );
   assert.match(readText(join(app.dir, 'workerman.log')), /SIGUSR1 received: reloading/);
 
   writeFileSync(join(app.dir, 'slow'), ''); // each replacement takes 400 ms: the rolls overlap

@@ -27,7 +27,10 @@ test('start runs count workers with ids 0..count-1; SIGTERM stops them all and e
   assert.equal(code, 0);
   assert.match(master.output(), /stopping id=0/);
   assert.match(master.output(), /stopping id=1/);
-  await waitGone(pids.map((m) => Number(m[2])), 3000);
+  await waitGone(
+    pids.map((m) => Number(m[2])),
+    3000,
+  );
 });
 
 test('a worker killed with SIGKILL is replaced in the same slot with the same id', async () => {
@@ -68,21 +71,39 @@ Worker.runAll();
   // The daemon too: exit 1 with the reason (the runtime's own stop after the failure is not a user's stop).
   const d = run([bad, 'start', '-d'], { cwd: app.dir });
   assert.equal((await d.exited(30_000)).code, 1, d.output());
-  assert.match(d.output(), /start failed: worker broken#0 failed to start \d+ times in a row: no config file/);
+  assert.match(
+    d.output(),
+    /start failed: worker broken#0 failed to start \d+ times in a row: no config file/,
+  );
   assert.doesNotMatch(d.output(), /stopped while starting/);
 });
 
 test('new Worker("ws://...") explains that ws:// is a client protocol', async () => {
   const { Worker } = await import('workerman-ts');
-  assert.throws(() => new Worker('ws://0.0.0.0:8080' as never), /client protocols: open them with new AsyncTcpConnection/);
+  assert.throws(
+    () => new Worker('ws://0.0.0.0:8080' as never),
+    /client protocols: open them with new AsyncTcpConnection/,
+  );
 });
 
 test('a script with no Worker or a bad count fails start with a sentence, exit 1, no stack, no pid file left', async () => {
   const { existsSync } = await import('node:fs');
   const cases = [
-    { file: 'none.mjs', body: '', expected: /start failed: .*none\.mjs defines no Worker: create one with new Worker\(\)/ },
-    { file: 'zero.mjs', body: "new Worker({ name: 'z', count: 0 });", expected: /start failed: Worker "z": count must be a whole number >= 1, got 0/ },
-    { file: 'text.mjs', body: "new Worker({ name: 't', count: 'abc' });", expected: /start failed: Worker "t": count must be a whole number >= 1, got "abc"/ },
+    {
+      file: 'none.mjs',
+      body: '',
+      expected: /start failed: .*none\.mjs defines no Worker: create one with new Worker\(\)/,
+    },
+    {
+      file: 'zero.mjs',
+      body: "new Worker({ name: 'z', count: 0 });",
+      expected: /start failed: Worker "z": count must be a whole number >= 1, got 0/,
+    },
+    {
+      file: 'text.mjs',
+      body: "new Worker({ name: 't', count: 'abc' });",
+      expected: /start failed: Worker "t": count must be a whole number >= 1, got "abc"/,
+    },
   ];
   for (const { file, body, expected } of cases) {
     const path = app.write(file, `import { Worker } from 'workerman-ts';\n${body}\nWorker.runAll();\n`);
@@ -92,20 +113,42 @@ test('a script with no Worker or a bad count fails start with a sentence, exit 1
       assert.equal(code, 1, `${file} ${args.join(' ')}: ${p.output()}`);
       assert.match(p.output(), expected, `${file} ${args.join(' ')}`);
       assert.doesNotMatch(p.output(), /\n\s+at /, `${file} ${args.join(' ')}: no stack trace`);
-      assert.ok(!existsSync(`${app.dir}/workerman.${file}.pid`), `${file} ${args.join(' ')}: pid file removed`);
+      assert.ok(
+        !existsSync(`${app.dir}/workerman.${file}.pid`),
+        `${file} ${args.join(' ')}: pid file removed`,
+      );
     }
   }
 });
 
 test('Worker.stopTimeout / readyTimeout / reloadConcurrency out of range: a sentence naming the setting, exit 1, for every verb', async () => {
   const cases = [
-    { file: 'stop-text.mjs', body: "Worker.stopTimeout = '30';", expected: /Worker\.stopTimeout must be a number of seconds >= 0, got "30"/ },
-    { file: 'stop-neg.mjs', body: 'Worker.stopTimeout = -1;', expected: /Worker\.stopTimeout must be a number of seconds >= 0, got -1/ },
-    { file: 'ready-zero.mjs', body: 'Worker.readyTimeout = 0;', expected: /Worker\.readyTimeout must be a number of seconds > 0, got 0/ },
-    { file: 'reload-half.mjs', body: 'Worker.reloadConcurrency = 1.5;', expected: /Worker\.reloadConcurrency must be a whole number >= 1, got 1\.5/ },
+    {
+      file: 'stop-text.mjs',
+      body: "Worker.stopTimeout = '30';",
+      expected: /Worker\.stopTimeout must be a number of seconds >= 0, got "30"/,
+    },
+    {
+      file: 'stop-neg.mjs',
+      body: 'Worker.stopTimeout = -1;',
+      expected: /Worker\.stopTimeout must be a number of seconds >= 0, got -1/,
+    },
+    {
+      file: 'ready-zero.mjs',
+      body: 'Worker.readyTimeout = 0;',
+      expected: /Worker\.readyTimeout must be a number of seconds > 0, got 0/,
+    },
+    {
+      file: 'reload-half.mjs',
+      body: 'Worker.reloadConcurrency = 1.5;',
+      expected: /Worker\.reloadConcurrency must be a whole number >= 1, got 1\.5/,
+    },
   ];
   for (const { file, body, expected } of cases) {
-    const path = app.write(file, `import { Worker } from 'workerman-ts';\n${body}\nnew Worker({ name: 'w' });\nWorker.runAll();\n`);
+    const path = app.write(
+      file,
+      `import { Worker } from 'workerman-ts';\n${body}\nnew Worker({ name: 'w' });\nWorker.runAll();\n`,
+    );
     for (const verb of ['start', 'status']) {
       const p = run([path, verb], { cwd: app.dir });
       const { code } = await p.exited(20_000);

@@ -19,18 +19,39 @@ test('daemon: kill -9 of a worker, a failing slot, a reload that revives it, SIG
     // kill -9 of a worker: replaced at once in the same slot, onWorkerExit called with the signal.
     const victim = (await slotPid(master, 'feed', 1))!;
     process.kill(victim, 'SIGKILL');
-    const replacement = await eventually(async () => {
-      const pid = await slotPid(master, 'feed', 1);
-      return pid !== victim ? pid : null;
-    }, 10_000, 'the replacement of feed#1');
+    const replacement = await eventually(
+      async () => {
+        const pid = await slotPid(master, 'feed', 1);
+        return pid !== victim ? pid : null;
+      },
+      10_000,
+      'the replacement of feed#1',
+    );
     assert.ok(isRunning(replacement));
-    assert.match(readText(logFile), new RegExp(`worker feed#1 pid ${victim} exited: killed by SIGKILL, replacing it`));
-    await eventually(() => readText(join(app.dir, 'out.log')).includes(`onWorkerExit feed code=null signal=SIGKILL pid=${victim}`), 5000, 'onWorkerExit');
+    assert.match(
+      readText(logFile),
+      new RegExp(`worker feed#1 pid ${victim} exited: killed by SIGKILL, replacing it`),
+    );
+    await eventually(
+      () =>
+        readText(join(app.dir, 'out.log')).includes(
+          `onWorkerExit feed code=null signal=SIGKILL pid=${victim}`,
+        ),
+      5000,
+      'onWorkerExit',
+    );
 
     // A slot whose replacements keep failing in onWorkerStart is marked failed, not crash-looped.
     writeFileSync(join(app.dir, 'broken'), '');
     process.kill((await slotPid(master, 'feed', 0))!, 'SIGKILL');
-    await eventually(() => /worker feed#0 failed to start 5 times in a row: broken on purpose; not restarting it/.test(readText(logFile)), 15_000, 'the failed slot');
+    await eventually(
+      () =>
+        /worker feed#0 failed to start 5 times in a row: broken on purpose; not restarting it/.test(
+          readText(logFile),
+        ),
+      15_000,
+      'the failed slot',
+    );
     const { slots } = await ping(master);
     assert.equal(slots.find((s) => s.name === 'feed' && s.id === 0)?.state, 'failed');
     const status = await cli(script, ['status']);
@@ -46,7 +67,11 @@ test('daemon: kill -9 of a worker, a failing slot, a reload that revives it, SIG
     // logrotate: move the log away, SIGHUP, the master writes to a new file.
     renameSync(logFile, `${logFile}.1`);
     process.kill(master, 'SIGHUP');
-    await eventually(() => /SIGHUP received: log file reopened/.test(readText(logFile)), 5000, 'the reopened log');
+    await eventually(
+      () => /SIGHUP received: log file reopened/.test(readText(logFile)),
+      5000,
+      'the reopened log',
+    );
     assert.match(readText(`${logFile}.1`), /starting app\.mjs \(daemon\)/);
     assert.doesNotMatch(readText(`${logFile}.1`), /SIGHUP/);
   } finally {

@@ -51,5 +51,8 @@ test('without tsx, worker start app.ts says what to install and exits 1', async 
   withoutTsx.write('app.ts', source);
   const start = await worker(withoutTsx.dir, ['start', 'app.ts']);
   assert.equal(start.code, 1);
-  assert.match(start.output, /app\.ts is TypeScript.*\nInstall tsx in your project \(npm install --save-dev tsx\)/);
+  assert.match(
+    start.output,
+    /app\.ts is TypeScript.*\nInstall tsx in your project \(npm install --save-dev tsx\)/,
+  );
 });

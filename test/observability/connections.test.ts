@@ -105,14 +105,18 @@ describe('with two workers connected to a local server', () => {
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
     const samples = parsePrometheus(await res.text());
-    const value = (name: string, id: string) => samples.find((s) => s.name === name && s.labels.id === id)?.value;
+    const value = (name: string, id: string) =>
+      samples.find((s) => s.name === name && s.labels.id === id)?.value;
     assert.equal(samples.find((s) => s.name === 'workerman_master_up')?.value, 1);
     for (const id of ['0', '1']) {
       assert.equal(value('workerman_worker_connections', id), 1);
       assert.equal(value('workerman_worker_connections_open', id), 1);
       assert.ok(value('workerman_worker_messages_received_total', id)! > 0);
       assert.ok(value('workerman_worker_resident_memory_bytes', id)! > 1_000_000);
-      assert.equal(samples.find((s) => s.name === 'workerman_worker_ready' && s.labels.id === id)?.labels.name, 'feed');
+      assert.equal(
+        samples.find((s) => s.name === 'workerman_worker_ready' && s.labels.id === id)?.labels.name,
+        'feed',
+      );
     }
     assert.equal((await fetch(`${metricsUrl}/healthz`)).status, 200);
     assert.equal((await fetch(`${metricsUrl}/readyz`)).status, 200);
@@ -131,11 +135,15 @@ describe('with two workers connected to a local server', () => {
     }
     for (const w of after.workers) {
       const was = before.workers.find((x) => x.id === w.id)!;
-      assert.ok(w.reconnects! > was.reconnects!, `feed#${w.id} reconnects ${was.reconnects} -> ${w.reconnects}`);
+      assert.ok(
+        w.reconnects! > was.reconnects!,
+        `feed#${w.id} reconnects ${was.reconnects} -> ${w.reconnects}`,
+      );
       assert.equal(w.connectionsOpen, 1);
     }
     // Refuse new connections and drop the open ones: the workers stay ready, their connections do not.
-    server.wss.options.verifyClient = (_info: unknown, cb: (ok: boolean, code?: number) => void) => cb(false, 503);
+    server.wss.options.verifyClient = (_info: unknown, cb: (ok: boolean, code?: number) => void) =>
+      cb(false, 503);
     for (const s of server.sockets) s.terminate();
     let status = 200;
     for (let i = 0; i < 30 && status === 200; i++) {

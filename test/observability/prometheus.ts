@@ -30,7 +30,8 @@ export function parsePrometheus(text: string): Sample[] {
           if (!NAME.test(name)) throw new Error(`bad metric name in ${where}`);
           if (parts[1] === 'TYPE') {
             if (!TYPES.has(parts[3] ?? '') || parts.length !== 4) throw new Error(`bad TYPE in ${where}`);
-            if (typed.has(name) || seenSamples.has(name)) throw new Error(`TYPE repeated or after samples in ${where}`);
+            if (typed.has(name) || seenSamples.has(name))
+              throw new Error(`TYPE repeated or after samples in ${where}`);
             typed.set(name, parts[3]!);
           }
         }

@@ -56,7 +56,16 @@ console.log(JSON.stringify({ first, connections, failed, metrics, readyz, urlAft
   };
   assert.equal(out.first.master.pid, p.child.pid);
   assert.equal(typeof out.first.master.cpu, 'number', 'CPU known at the first status after a period');
-  assert.deepEqual(Object.keys(out.first.workers[0]!).slice(0, 8), ['pid', 'name', 'id', 'state', 'cpu', 'memory', 'heapUsed', 'connections']);
+  assert.deepEqual(Object.keys(out.first.workers[0]!).slice(0, 8), [
+    'pid',
+    'name',
+    'id',
+    'state',
+    'cpu',
+    'memory',
+    'heapUsed',
+    'connections',
+  ]);
   assert.ok(out.first.workers.every((w) => typeof w.cpu === 'number' && w.memory! > 0));
   assert.deepEqual(out.connections, { connections: [], busy: [], time: out.connections.time });
   assert.ok(out.failed, 'feed#1 became failed');

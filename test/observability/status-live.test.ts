@@ -18,7 +18,10 @@ Worker.runAll();
   const live = run([script, 'status', '-d'], { cwd: app.dir });
   await live.waitFor(/Press Ctrl\+C to quit\.[\s\S]*Press Ctrl\+C to quit\./, 15_000);
   assert.doesNotMatch(live.output(), /\x1b\[/, 'no clear-screen or colour codes when stdout is not a TTY');
-  const frames = live.output().split('Press Ctrl+C to quit.').filter((frame) => frame.trim());
+  const frames = live
+    .output()
+    .split('Press Ctrl+C to quit.')
+    .filter((frame) => frame.trim());
   assert.ok(frames.length >= 2, 'redrawn at least twice');
   for (const frame of frames) assert.match(frame, /feed#0[\s\S]*feed#1/);
   live.child.kill('SIGINT');

@@ -54,7 +54,8 @@ describe('status of a running master', () => {
     // Right after "Start success": every process already has a CPU figure (its average since it started).
     const { report: first } = await statusJson();
     assert.equal(typeof first.master.cpu, 'number', 'master CPU in the first status');
-    for (const w of first.workers) assert.equal(typeof w.cpu, 'number', `CPU of ${w.name}#${w.id} in the first status`);
+    for (const w of first.workers)
+      assert.equal(typeof w.cpu, 'number', `CPU of ${w.name}#${w.id} in the first status`);
     await new Promise((r) => setTimeout(r, 2500)); // two sampling periods
     const { report, stdout } = await statusJson();
     assert.equal(stdout.trim().split('\n')[0], '{'); // nothing before the document
@@ -76,7 +77,10 @@ describe('status of a running master', () => {
     assert.equal(worker(report, 'blocker', 0).timers, 0);
     assert.deepEqual(
       report.definitions.map((d) => [d.name, d.count]),
-      [['feed', 2], ['blocker', 1]],
+      [
+        ['feed', 2],
+        ['blocker', 1],
+      ],
     );
   });
 
@@ -87,7 +91,8 @@ describe('status of a running master', () => {
       const { report } = await statusJson();
       const idle = worker(report, 'feed', 0).cpu!;
       const busy = worker(report, 'feed', 1).cpu!;
-      if (busy - idle > best.busy - best.idle) best = { idle, busy, lag: worker(report, 'feed', 1).eventLoopLagMax! };
+      if (busy - idle > best.busy - best.idle)
+        best = { idle, busy, lag: worker(report, 'feed', 1).eventLoopLagMax! };
       if (best.busy > 30 && best.busy > 3 * best.idle && best.lag > 40) break;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -120,9 +125,15 @@ describe('status of a running master', () => {
     const started = Date.now();
     const listing = run([script, 'connections', '--json'], { cwd: app.dir });
     assert.equal((await listing.exited(15_000)).code, 0, listing.output());
-    assert.ok(Date.now() - started < 4000, `connections took ${Date.now() - started} ms (including node startup)`);
+    assert.ok(
+      Date.now() - started < 4000,
+      `connections took ${Date.now() - started} ms (including node startup)`,
+    );
     const { busy } = JSON.parse(listing.output()) as { busy: { name: string; id: number }[] };
-    assert.deepEqual(busy.map((w) => `${w.name}#${w.id}`), ['blocker#0']);
+    assert.deepEqual(
+      busy.map((w) => `${w.name}#${w.id}`),
+      ['blocker#0'],
+    );
   });
 
   test('a killed worker is replaced and its slot shows the restart', async () => {

@@ -26,7 +26,9 @@ Worker.runAll();
     const app1 = run([script, 'start'], { cwd: app.dir, env: { WS_URL: server.url } });
     const first = await app1.waitFor(/worker up id=0 pid=(\d+)/);
     await app1.waitFor(/worker bot#0 \(pid \d+\): uncaught exception: Error: cannot handle boom/);
-    await app1.waitFor(new RegExp(`bot#0 pid ${first[1]} exited: exit code 250 \\(uncaught exception\\), replacing it`));
+    await app1.waitFor(
+      new RegExp(`bot#0 pid ${first[1]} exited: exit code 250 \\(uncaught exception\\), replacing it`),
+    );
     await app1.waitFor(new RegExp(`worker up id=0 pid=(?!${first[1]})\\d+`));
     app1.child.kill('SIGTERM');
     assert.equal((await app1.exited()).code, 0);

@@ -35,7 +35,9 @@ export interface ScanningProtocol {
 
 /** @internal The offset-based form of `protocol` if it is one of the built-in ones, else null. */
 export function scanning(protocol: Protocol): ScanningProtocol | null {
-  return protocol === (textProtocol as Protocol) || protocol === (frameProtocol as Protocol) ? (protocol as unknown as ScanningProtocol) : null;
+  return protocol === (textProtocol as Protocol) || protocol === (frameProtocol as Protocol)
+    ? (protocol as unknown as ScanningProtocol)
+    : null;
 }
 
 /** Schemes handled by the layer itself; they cannot be registered. */
@@ -48,10 +50,20 @@ const registry = new Map<string, Protocol>([
 
 /** Registers `protocol` under scheme `name` (`name://host:port`). @throws TypeError for a bad or reserved name. */
 export function registerProtocol(name: string, protocol: Protocol): void {
-  if (!/^[a-z][a-z0-9+.-]*$/.test(name)) throw new TypeError(`registerProtocol: "${name}" is not a valid scheme name (lower case letters, digits, + . -)`);
-  if ((BUILTIN_SCHEMES as readonly string[]).includes(name)) throw new TypeError(`registerProtocol: "${name}" is built in and cannot be replaced`);
-  if (typeof protocol?.input !== 'function' || typeof protocol.decode !== 'function' || typeof protocol.encode !== 'function') {
-    throw new TypeError(`registerProtocol: "${name}" must have input(buffer, conn), decode(buffer, conn) and encode(data, conn) functions`);
+  if (!/^[a-z][a-z0-9+.-]*$/.test(name))
+    throw new TypeError(
+      `registerProtocol: "${name}" is not a valid scheme name (lower case letters, digits, + . -)`,
+    );
+  if ((BUILTIN_SCHEMES as readonly string[]).includes(name))
+    throw new TypeError(`registerProtocol: "${name}" is built in and cannot be replaced`);
+  if (
+    typeof protocol?.input !== 'function' ||
+    typeof protocol.decode !== 'function' ||
+    typeof protocol.encode !== 'function'
+  ) {
+    throw new TypeError(
+      `registerProtocol: "${name}" must have input(buffer, conn), decode(buffer, conn) and encode(data, conn) functions`,
+    );
   }
   registry.set(name, protocol);
 }

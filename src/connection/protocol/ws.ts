@@ -55,19 +55,41 @@ function statusText(status: number): string {
 }
 
 /** Maps an error `ws` emitted onto a fault; null when it is only the echo of a close we asked for. */
-function classify(err: Error & { code?: string }, phase: 'connect' | 'handshake' | 'open', where: string, maxPackageSize: number): ConnectionFault | null {
+function classify(
+  err: Error & { code?: string },
+  phase: 'connect' | 'handshake' | 'open',
+  where: string,
+  maxPackageSize: number,
+): ConnectionFault | null {
   const rejected = /^Unexpected server response: (\d+)/.exec(err.message);
   if (rejected) {
     const status = Number(rejected[1]);
-    return fault(ConnectionError.HANDSHAKE_REJECTED, where, `server answered HTTP ${status} ${statusText(status)}`.trimEnd());
+    return fault(
+      ConnectionError.HANDSHAKE_REJECTED,
+      where,
+      `server answered HTTP ${status} ${statusText(status)}`.trimEnd(),
+    );
   }
-  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') return fault(ConnectionError.PACKAGE_TOO_LARGE, where, `${err.message} (maxPackageSize ${maxPackageSize} bytes)`);
-  if (typeof err.code === 'string' && err.code.startsWith('WS_ERR_')) return fault(ConnectionError.PROTOCOL_ERROR, where, `${err.message} (${err.code})`);
+  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
+    return fault(
+      ConnectionError.PACKAGE_TOO_LARGE,
+      where,
+      `${err.message} (maxPackageSize ${maxPackageSize} bytes)`,
+    );
+  if (typeof err.code === 'string' && err.code.startsWith('WS_ERR_'))
+    return fault(ConnectionError.PROTOCOL_ERROR, where, `${err.message} (${err.code})`);
   if (phase === 'connect') return connectFault(err, where);
   if (phase === 'handshake') {
-    if (/Invalid|Server sent|subprotocol|extension/i.test(err.message)) return fault(ConnectionError.PROTOCOL_ERROR, where, `bad handshake answer: ${err.message}`);
+    if (/Invalid|Server sent|subprotocol|extension/i.test(err.message))
+      return fault(ConnectionError.PROTOCOL_ERROR, where, `bad handshake answer: ${err.message}`);
     const f = connectFault(err, where);
-    return f.code === ConnectionError.CONNECT_FAIL ? fault(ConnectionError.CONNECT_FAIL, where, `closed during the websocket handshake (${(err.code ?? err.message)})`) : f;
+    return f.code === ConnectionError.CONNECT_FAIL
+      ? fault(
+          ConnectionError.CONNECT_FAIL,
+          where,
+          `closed during the websocket handshake (${err.code ?? err.message})`,
+        )
+      : f;
   }
   return null; // socket errors after open end in a plain close (1006), as in Workerman
 }
@@ -109,7 +131,10 @@ class WsLink implements Link {
   private readonly where: string;
   private readonly maxPackageSize: number;
 
-  constructor(readonly owner: LinkOwner, cfg: LinkConfig) {
+  constructor(
+    readonly owner: LinkOwner,
+    cfg: LinkConfig,
+  ) {
     this.opts = cfg.binary ? BINARY : TEXT;
     this.where = cfg.target.where;
     this.maxPackageSize = cfg.maxPackageSize;
@@ -132,21 +157,31 @@ class WsLink implements Link {
   /** The open through `ws`'s own `upgrade` and `open` events (two more listener names per connection). */
   private watchOpen(): void {
     let response: IncomingMessage | null = null;
-    this.ws.once('upgrade', (res: IncomingMessage) => { response = res; });
-    this.ws.once('open', () => { if (response !== null) this.upgraded(response); });
+    this.ws.once('upgrade', (res: IncomingMessage) => {
+      response = res;
+    });
+    this.ws.once('open', () => {
+      if (response !== null) this.upgraded(response);
+    });
   }
 
   /** @internal `ws`'s createConnection: opens our socket (direct, TLS, through a proxy) and hands it over. */
   connectSocket(cfg: LinkConfig, cb: (err: Error | null, s?: Socket) => void): void {
-    this.raw = openSocket(cfg.target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
-      if (err !== null) {
-        this.fault(err);
-        cb(new Error(err.message));
-        return;
-      }
-      this.socket = s;
-      cb(null, s);
-    });
+    this.raw = openSocket(
+      cfg.target,
+      cfg.tls,
+      cfg.proxy,
+      (s) => this.connected(s),
+      (err, s) => {
+        if (err !== null) {
+          this.fault(err);
+          cb(new Error(err.message));
+          return;
+        }
+        this.socket = s;
+        cb(null, s);
+      },
+    );
   }
 
   private upgraded(res: IncomingMessage): void {

@@ -20,10 +20,17 @@ export function parseProxy(url: string): ProxyConfig {
   } catch {
     throw new TypeError('AsyncTcpConnection: proxy must be a URL like http://host:3128');
   }
-  if (u.protocol !== 'http:') throw new TypeError(`AsyncTcpConnection: only http:// CONNECT proxies are supported, got ${u.protocol}//`);
+  if (u.protocol !== 'http:')
+    throw new TypeError(
+      `AsyncTcpConnection: only http:// CONNECT proxies are supported, got ${u.protocol}//`,
+    );
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   const port = u.port === '' ? 80 : Number(u.port);
-  const authorization = u.username !== '' ? 'Basic ' + Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64') : null;
+  const authorization =
+    u.username !== ''
+      ? 'Basic ' +
+        Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')
+      : null;
   return { host, port, authorization, where: `${u.hostname}:${port}` };
 }
 
@@ -37,7 +44,8 @@ export function noProxy(host: string, port: number, list: string): boolean {
     const name = (m?.[1] ?? entry).replace(/^\*?\./, '.');
     if (m?.[2] !== undefined && Number(m[2]) !== port) continue;
     const h = host.toLowerCase();
-    if (name.startsWith('.') ? h.endsWith(name) || h === name.slice(1) : h === name || h.endsWith('.' + name)) return true;
+    if (name.startsWith('.') ? h.endsWith(name) || h === name.slice(1) : h === name || h.endsWith('.' + name))
+      return true;
   }
   return false;
 }
@@ -46,8 +54,13 @@ export function noProxy(host: string, port: number, list: string): boolean {
  * The proxy for a ws/wss target from the environment: HTTPS_PROXY for wss, HTTP_PROXY for ws (upper or lower
  * case), unless NO_PROXY exempts the host.
  */
-export function proxyFromEnv(secure: boolean, host: string, port: number, env: NodeJS.ProcessEnv = process.env): ProxyConfig | null {
-  const url = secure ? env.HTTPS_PROXY ?? env.https_proxy : env.HTTP_PROXY ?? env.http_proxy;
+export function proxyFromEnv(
+  secure: boolean,
+  host: string,
+  port: number,
+  env: NodeJS.ProcessEnv = process.env,
+): ProxyConfig | null {
+  const url = secure ? (env.HTTPS_PROXY ?? env.https_proxy) : (env.HTTP_PROXY ?? env.http_proxy);
   if (url === undefined || url === '') return null;
   if (noProxy(host, port, env.NO_PROXY ?? env.no_proxy ?? '')) return null;
   return parseProxy(url);
@@ -57,7 +70,13 @@ export function proxyFromEnv(secure: boolean, host: string, port: number, env: N
  * Opens a CONNECT tunnel to `host:port` through `proxy`. Calls `done(null, socket)` with the raw tunnel
  * socket, or `done(fault)` if the proxy cannot be reached or refuses.
  */
-export function openTunnel(proxy: ProxyConfig, host: string, port: number, where: string, done: (err: ConnectionFault | null, socket: net.Socket) => void): net.Socket {
+export function openTunnel(
+  proxy: ProxyConfig,
+  host: string,
+  port: number,
+  where: string,
+  done: (err: ConnectionFault | null, socket: net.Socket) => void,
+): net.Socket {
   const socket = net.connect({ host: proxy.host, port: proxy.port });
   const authority = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   let head = Buffer.alloc(0);

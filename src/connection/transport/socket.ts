@@ -25,7 +25,13 @@ export function openSocket(
 ): net.Socket {
   const wrapTls = (raw: net.Socket | undefined): tls.TLSSocket => {
     const servername = tlsOptions.servername ?? (net.isIP(target.host) ? undefined : target.host);
-    const s = loadTls().connect({ ...tlsOptions, host: target.host, port: target.port, servername, socket: raw });
+    const s = loadTls().connect({
+      ...tlsOptions,
+      host: target.host,
+      port: target.port,
+      servername,
+      socket: raw,
+    });
     s.once('secureConnect', () => onConnected(s));
     return s;
   };

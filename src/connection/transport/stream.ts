@@ -30,21 +30,35 @@ class StreamLink implements Link {
   private readonly protocol: Protocol | null;
   private readonly scan: ScanningProtocol | null;
 
-  constructor(private readonly owner: LinkOwner, private readonly cfg: LinkConfig) {
+  constructor(
+    private readonly owner: LinkOwner,
+    private readonly cfg: LinkConfig,
+  ) {
     this.protocol = cfg.protocol;
     this.scan = cfg.protocol === null ? null : scanning(cfg.protocol);
-    this.raw = openSocket(cfg.target, cfg.tls, cfg.proxy, (s) => this.connected(s), (err, s) => {
-      this.socket = s;
-      if (err !== null) {
-        this.fault(err);
-        return;
-      }
-      s.on('data', this.protocol === null ? (chunk: Buffer) => this.owner._linkMessage(chunk) : (chunk: Buffer) => this.onData(chunk));
-      s.on('error', (e: NodeJS.ErrnoException) => {
-        if (!this.open) this.fault(connectFault(e, cfg.target.where));
-      });
-      s.on('close', () => this.finish());
-    });
+    this.raw = openSocket(
+      cfg.target,
+      cfg.tls,
+      cfg.proxy,
+      (s) => this.connected(s),
+      (err, s) => {
+        this.socket = s;
+        if (err !== null) {
+          this.fault(err);
+          return;
+        }
+        s.on(
+          'data',
+          this.protocol === null
+            ? (chunk: Buffer) => this.owner._linkMessage(chunk)
+            : (chunk: Buffer) => this.onData(chunk),
+        );
+        s.on('error', (e: NodeJS.ErrnoException) => {
+          if (!this.open) this.fault(connectFault(e, cfg.target.where));
+        });
+        s.on('close', () => this.finish());
+      },
+    );
   }
 
   private connected(s: Socket): void {
@@ -71,7 +85,8 @@ class StreamLink implements Link {
     }
     const buf = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
     const scan = this.scan;
-    const start = scan !== null ? this.splitScanning(buf, scan) : this.splitUser(buf, this.protocol as Protocol);
+    const start =
+      scan !== null ? this.splitScanning(buf, scan) : this.splitUser(buf, this.protocol as Protocol);
     if (start < 0) return; // faulted
     this.pending = start === 0 ? buf : start === buf.length ? EMPTY : buf.subarray(start);
     if (scan !== null && !scan.delimited && this.pending.length > 0 && !this.ending) {
@@ -144,7 +159,13 @@ class StreamLink implements Link {
       try {
         n = proto.input(start === 0 ? buf : buf.subarray(start), this.owner);
       } catch (e) {
-        this.fault(fault(ConnectionError.PROTOCOL_ERROR, this.cfg.target.where, `input() threw: ${(e as Error).message}`));
+        this.fault(
+          fault(
+            ConnectionError.PROTOCOL_ERROR,
+            this.cfg.target.where,
+            `input() threw: ${(e as Error).message}`,
+          ),
+        );
         return -1;
       }
       if (!Number.isInteger(n) || n <= 0 || n > max || n > left) {
@@ -174,11 +195,19 @@ class StreamLink implements Link {
     const where = this.cfg.target.where;
     if (n === 0) {
       if (left <= max) return false;
-      this.fault(fault(ConnectionError.PACKAGE_TOO_LARGE, where, `${left} bytes without a complete package (maxPackageSize ${max})`));
+      this.fault(
+        fault(
+          ConnectionError.PACKAGE_TOO_LARGE,
+          where,
+          `${left} bytes without a complete package (maxPackageSize ${max})`,
+        ),
+      );
     } else if (!Number.isInteger(n) || n < 0) {
       this.fault(fault(ConnectionError.PROTOCOL_ERROR, where, `bad package (input() returned ${String(n)})`));
     } else if (n > max) {
-      this.fault(fault(ConnectionError.PACKAGE_TOO_LARGE, where, `package of ${n} bytes (maxPackageSize ${max})`));
+      this.fault(
+        fault(ConnectionError.PACKAGE_TOO_LARGE, where, `package of ${n} bytes (maxPackageSize ${max})`),
+      );
     } else {
       return false; // n > left: the rest of the package has not arrived yet
     }
@@ -237,7 +266,8 @@ class StreamLink implements Link {
     this.ending = true;
     this.raw?.destroy();
     if (this.socket !== null) this.socket.destroy();
-    if (this.socket === null || this.socket.destroyed && !this.socket.listenerCount('close')) queueMicrotask(() => this.finish());
+    if (this.socket === null || (this.socket.destroyed && !this.socket.listenerCount('close')))
+      queueMicrotask(() => this.finish());
   }
 }
 

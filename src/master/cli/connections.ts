@@ -1,6 +1,13 @@
 // `connections`: one row per client connection in every worker, from the master's control socket.
 // URLs come masked from the worker (credentials, secret query values); header values are never sent.
-import { expandConnections, isConnectionsTable, type ConnectionsReport, type ConnectionStatus, type ConnectionsTable, type WorkerRows } from '../status/report.js';
+import {
+  expandConnections,
+  isConnectionsTable,
+  type ConnectionsReport,
+  type ConnectionStatus,
+  type ConnectionsTable,
+  type WorkerRows,
+} from '../status/report.js';
 import { EXIT, type CliContext } from './common.js';
 import { askMaster } from './status.js';
 import { formatBytes, formatDuration, paint, renderTable, wantsColour, type Column } from './table.js';
@@ -10,17 +17,23 @@ export async function runConnections(context: CliContext): Promise<number> {
   // parse while the others still answer. A master without streaming ignores the format and sends the
   // ConnectionsReport itself.
   const workers: WorkerRows[] = [];
-  const answer = await askMaster<Omit<ConnectionsTable, 'workers'> | ConnectionsReport>(context, 'connections', { format: 'stream' }, (part) =>
-    workers.push(part as WorkerRows),
+  const answer = await askMaster<Omit<ConnectionsTable, 'workers'> | ConnectionsReport>(
+    context,
+    'connections',
+    { format: 'stream' },
+    (part) => workers.push(part as WorkerRows),
   );
   if (!answer.ok) return answer.exit;
   const table = { ...answer.value, workers };
   const report = isConnectionsTable(table) ? expandConnections(table) : (answer.value as ConnectionsReport);
-  process.stdout.write(context.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderConnections(context, report)}\n`);
+  process.stdout.write(
+    context.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderConnections(context, report)}\n`,
+  );
   return EXIT.OK;
 }
 
-const text = (value: unknown): string => (value === null || value === undefined || value === '' ? '-' : String(value));
+const text = (value: unknown): string =>
+  value === null || value === undefined || value === '' ? '-' : String(value);
 const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
 
 export function renderConnections(context: CliContext, report: ConnectionsReport): string {
@@ -43,9 +56,13 @@ export function renderConnections(context: CliContext, report: ConnectionsReport
     { title: 'age', value: (c) => since(num(c.openedAt), now, 1), right: true },
   ];
   const lines = [`workerman-ts[${context.scriptName}] connections: ${report.connections.length}`];
-  lines.push(report.connections.length ? renderTable(columns, report.connections, colour) : '(no connections)');
+  lines.push(
+    report.connections.length ? renderTable(columns, report.connections, colour) : '(no connections)',
+  );
   for (const w of report.busy) {
-    lines.push(paint(`${w.name}#${w.id} (pid ${w.pid}) is busy: its connections are not listed`, 'red', colour));
+    lines.push(
+      paint(`${w.name}#${w.id} (pid ${w.pid}) is busy: its connections are not listed`, 'red', colour),
+    );
   }
   return lines.join('\n');
 }

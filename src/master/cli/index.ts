@@ -66,7 +66,9 @@ export async function runCli(definitions: Worker[], script: string, argv: string
   const verb = findVerb(positionals);
   if (!verb) {
     const unknown = positionals[0];
-    process.stderr.write(`${unknown ? `Unknown command "${unknown}".` : 'No command given.'}\n\n${usage(scriptName)}`);
+    process.stderr.write(
+      `${unknown ? `Unknown command "${unknown}".` : 'No command given.'}\n\n${usage(scriptName)}`,
+    );
     return EXIT.USAGE;
   }
   let config;

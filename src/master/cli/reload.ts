@@ -15,7 +15,12 @@ export async function runReload(context: CliContext): Promise<number> {
   let reply: ReloadReply;
   try {
     const concurrency = context.config.reloadConcurrency; // the script's setting now, not at the start
-    reply = await controlRequest<ReloadReply>(master.pid, 'reload', { graceful: context.graceful, concurrency }, timeoutMs);
+    reply = await controlRequest<ReloadReply>(
+      master.pid,
+      'reload',
+      { graceful: context.graceful, concurrency },
+      timeoutMs,
+    );
   } catch (err) {
     complain(context, `reload failed: ${(err as Error).message}`);
     return EXIT.FAILED;

@@ -30,7 +30,10 @@ async function startDaemon(context: CliContext): Promise<number> {
   const { config } = context;
   say(context, 'start in DAEMON mode');
   process.stdout.write(banner(context));
-  const argv = ['start', ...context.argv.filter((a) => !['-d', '--daemon', 'start', 'restart', '-g', '--graceful'].includes(a))];
+  const argv = [
+    'start',
+    ...context.argv.filter((a) => !['-d', '--daemon', 'start', 'restart', '-g', '--graceful'].includes(a)),
+  ];
   const outcome = await spawnDaemon({
     script: context.script,
     argv,
@@ -40,13 +43,22 @@ async function startDaemon(context: CliContext): Promise<number> {
   });
   if (!outcome.ok) {
     complain(context, `start failed: ${outcome.error}`);
-    complain(context, `see ${config.logFile}${config.stdoutFile === '/dev/null' ? '' : ` and ${config.stdoutFile}`}`);
+    complain(
+      context,
+      `see ${config.logFile}${config.stdoutFile === '/dev/null' ? '' : ` and ${config.stdoutFile}`}`,
+    );
     return EXIT.FAILED;
   }
-  say(context, `started as a daemon, pid ${outcome.pid}, ${outcome.workers} worker${outcome.workers === 1 ? '' : 's'} ready`);
+  say(
+    context,
+    `started as a daemon, pid ${outcome.pid}, ${outcome.workers} worker${outcome.workers === 1 ? '' : 's'} ready`,
+  );
   say(context, `pid file ${config.pidFile}, log ${config.logFile}, output ${config.stdoutFile}`);
   const viaBin = (globalThis as Record<symbol, unknown>)[Symbol.for('workerman-ts.bin')] === true;
-  const stopCommand = viaBin || /\.(c|m)?ts$/.test(context.scriptName) ? `npx worker stop ${context.scriptName}` : `node ${context.scriptName} stop`;
+  const stopCommand =
+    viaBin || /\.(c|m)?ts$/.test(context.scriptName)
+      ? `npx worker stop ${context.scriptName}`
+      : `node ${context.scriptName} stop`;
   say(context, `run "${stopCommand}" to stop it`);
   return EXIT.OK;
 }

@@ -59,7 +59,9 @@ export async function runStatus(context: CliContext): Promise<number> {
   const answer = await askMaster<StatusReport>(context, 'status');
   if (!answer.ok) return answer.exit;
   const report = answer.value;
-  process.stdout.write(context.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderStatus(context, report)}\n`);
+  process.stdout.write(
+    context.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderStatus(context, report)}\n`,
+  );
   return EXIT.OK;
 }
 
@@ -76,7 +78,9 @@ async function live(context: CliContext): Promise<number> {
       if (!answer.ok) return answer.exit;
       // Redraw in place on a terminal; piped to a file or a pager, one frame after the other.
       const clear = process.stdout.isTTY ? '\x1b[H\x1b[2J' : '';
-      process.stdout.write(`${clear}${renderStatus(context, answer.value)}\n\nPress Ctrl+C to quit.\n${clear ? '' : '\n'}`);
+      process.stdout.write(
+        `${clear}${renderStatus(context, answer.value)}\n\nPress Ctrl+C to quit.\n${clear ? '' : '\n'}`,
+      );
       let timer: NodeJS.Timeout | undefined;
       const tick = new Promise<'tick'>((resolve) => (timer = setTimeout(() => resolve('tick'), 1000)));
       const outcome = await Promise.race([tick, stopped.then(() => 'stop' as const)]);
@@ -101,7 +105,8 @@ const STATE_COLOURS: Partial<Record<string, Colour>> = {
   stopped: 'gray',
 };
 
-type Row = Pick<WorkerStatus, 'pid' | 'state' | 'cpu' | 'memory' | 'uptime'> & Partial<WorkerStatus> & { label: string };
+type Row = Pick<WorkerStatus, 'pid' | 'state' | 'cpu' | 'memory' | 'uptime'> &
+  Partial<WorkerStatus> & { label: string };
 
 const COLUMNS: Column<Row>[] = [
   { title: 'pid', value: (r) => formatNumber(r.pid), right: true },
@@ -122,13 +127,22 @@ const COLUMNS: Column<Row>[] = [
 
 function conns(r: Row): string {
   if (r.connections === undefined || r.connections === null) return '-';
-  return r.connectionsOpen === r.connections ? String(r.connections) : `${r.connectionsOpen ?? 0}/${r.connections}`;
+  return r.connectionsOpen === r.connections
+    ? String(r.connections)
+    : `${r.connectionsOpen ?? 0}/${r.connections}`;
 }
 
 export function renderStatus(context: CliContext, report: StatusReport): string {
   const colour = wantsColour(process.stdout);
   const rows: Row[] = [
-    { label: 'master', pid: report.master.pid, state: 'running' as Row['state'], cpu: report.master.cpu, memory: report.master.memory, uptime: report.master.uptime },
+    {
+      label: 'master',
+      pid: report.master.pid,
+      state: 'running' as Row['state'],
+      cpu: report.master.cpu,
+      memory: report.master.memory,
+      uptime: report.master.uptime,
+    },
     ...report.workers.map((w) => ({ ...w, label: `${w.name}#${w.id}` })),
   ];
   const table = renderTable(COLUMNS, rows, colour);
@@ -140,7 +154,11 @@ export function renderStatus(context: CliContext, report: StatusReport): string 
       { title: 'count', value: (d) => String(d.count), right: true },
       { title: 'reloadable', value: (d) => (d.reloadable ? 'yes' : 'no') },
       { title: 'restarts', value: (d) => String(d.restarts), right: true },
-      { title: 'failed slots', value: (d) => (d.failed.length ? d.failed.join(',') : '-'), colour: (d) => (d.failed.length ? 'red' : null) },
+      {
+        title: 'failed slots',
+        value: (d) => (d.failed.length ? d.failed.join(',') : '-'),
+        colour: (d) => (d.failed.length ? 'red' : null),
+      },
     ],
     report.definitions,
     colour,

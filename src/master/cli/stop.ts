@@ -1,7 +1,17 @@
 // `stop [-g]` and `restart [-d] [-g]`: signal the master (SIGTERM, or SIGQUIT for -g), then wait until the
 // master and every worker have exited and the pid file is gone. Bounded: stopTimeout plus a margin.
 import { isRunning, readPidFile } from '../pidfile.js';
-import { complain, EXIT, lookupMaster, pollUntil, requireMaster, say, seconds, type CliContext, type Found } from './common.js';
+import {
+  complain,
+  EXIT,
+  lookupMaster,
+  pollUntil,
+  requireMaster,
+  say,
+  seconds,
+  type CliContext,
+  type Found,
+} from './common.js';
 import { runStart } from './start.js';
 
 export async function runStop(context: CliContext): Promise<number> {
@@ -37,10 +47,16 @@ async function stopMaster(context: CliContext, master: Found): Promise<boolean> 
   const gone = () => !pids.some(isRunning) && readPidFile(pidFile) !== master.pid;
   if (!(await pollUntil(gone, (stopTimeout + 5) * 1000))) {
     const left = pids.filter(isRunning);
-    complain(context, `stop failed: still running after ${seconds(Date.now() - started)}: pid ${left.join(', ')}`);
+    complain(
+      context,
+      `stop failed: still running after ${seconds(Date.now() - started)}: pid ${left.join(', ')}`,
+    );
     return false;
   }
   const workers = pids.length - 1;
-  say(context, `stopped (master pid ${master.pid} and ${workers} worker${workers === 1 ? '' : 's'}) in ${seconds(Date.now() - started)}`);
+  say(
+    context,
+    `stopped (master pid ${master.pid} and ${workers} worker${workers === 1 ? '' : 's'}) in ${seconds(Date.now() - started)}`,
+  );
   return true;
 }

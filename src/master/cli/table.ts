@@ -45,7 +45,12 @@ export function renderTable<T>(columns: readonly Column<T>[], rows: readonly T[]
     }
     return text.trimEnd();
   };
-  const lines = [line(columns.map((c) => c.title), () => 'bold')];
+  const lines = [
+    line(
+      columns.map((c) => c.title),
+      () => 'bold',
+    ),
+  ];
   for (let r = 0; r < rows.length; r++) lines.push(line(cells[r]!, (i) => columns[i]!.colour?.(rows[r]!)));
   return lines.join('\n');
 }

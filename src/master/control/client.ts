@@ -28,7 +28,11 @@ export function controlRequest<T = unknown>(
     const socket = connect(path);
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(new ControlError(`the master (pid ${masterPid}) did not answer "${cmd}" within ${timeoutMs / 1000} s`));
+      reject(
+        new ControlError(
+          `the master (pid ${masterPid}) did not answer "${cmd}" within ${timeoutMs / 1000} s`,
+        ),
+      );
     }, timeoutMs);
     const finish = (fn: () => void) => {
       clearTimeout(timer);
@@ -37,7 +41,11 @@ export function controlRequest<T = unknown>(
     };
     socket.on('error', (err: NodeJS.ErrnoException) =>
       finish(() =>
-        reject(new ControlError(`cannot reach the master (pid ${masterPid}) at ${path}: ${err.code ?? err.message}`)),
+        reject(
+          new ControlError(
+            `cannot reach the master (pid ${masterPid}) at ${path}: ${err.code ?? err.message}`,
+          ),
+        ),
       ),
     );
     socket.on(

@@ -24,7 +24,9 @@ export interface ReloadReply extends ReloadResult {
 
 /** `busyAfterMs` from a request, bounded: how long a worker may take before it shows as busy. */
 function busyAfter(args: Record<string, unknown>): { busyAfterMs?: number } {
-  return typeof args.busyAfterMs === 'number' && args.busyAfterMs > 0 ? { busyAfterMs: Math.min(args.busyAfterMs, 10_000) } : {};
+  return typeof args.busyAfterMs === 'number' && args.busyAfterMs > 0
+    ? { busyAfterMs: Math.min(args.busyAfterMs, 10_000) }
+    : {};
 }
 
 export function controlCommands(master: ControlledMaster): Record<string, ControlHandler> {
@@ -37,11 +39,17 @@ export function controlCommands(master: ControlledMaster): Record<string, Contro
     connections: (args) =>
       args.format === 'stream'
         ? new StreamedReply((part) =>
-            master.runtime.streamConnections(busyAfter(args), (worker, rows) => part(`{"worker":${JSON.stringify(worker)},"rows":${rows}}`)),
+            master.runtime.streamConnections(busyAfter(args), (worker, rows) =>
+              part(`{"worker":${JSON.stringify(worker)},"rows":${rows}}`),
+            ),
           )
         : master.runtime.connections(busyAfter(args)),
     // The CLI sends the start script's reloadConcurrency as it is now (edited since the start, perhaps).
-    reload: (args) => master.reload(args.graceful === true, isReloadConcurrency(args.concurrency) ? args.concurrency : undefined),
+    reload: (args) =>
+      master.reload(
+        args.graceful === true,
+        isReloadConcurrency(args.concurrency) ? args.concurrency : undefined,
+      ),
     stop: (args) => {
       master.stop(args.graceful === true);
       return { stopping: true };

@@ -8,8 +8,7 @@ export interface ControlRequest {
 }
 
 export type ControlReply =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: string };
+  { id: number; ok: true; result: unknown } | { id: number; ok: false; error: string };
 
 /** A line of a streamed reply, before the final ControlReply. */
 export interface ControlPart {

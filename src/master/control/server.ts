@@ -58,7 +58,8 @@ export class ControlServer {
       return write(socket, { id: 0, ok: false, error: 'malformed request' });
     }
     const handler = this.handlers[request.cmd];
-    if (!handler) return write(socket, { id: request.id, ok: false, error: `unknown command "${request.cmd}"` });
+    if (!handler)
+      return write(socket, { id: request.id, ok: false, error: `unknown command "${request.cmd}"` });
     try {
       let result = await handler(request.args ?? {});
       if (result instanceof StreamedReply) {

@@ -74,7 +74,8 @@ export class StatusService {
       // A first sample of a new process as soon as it is ready (not while it boots), so its CPU is known
       // one period later; the first start's last ready worker starts the sampling.
       if (this.sampler.started) void this.sampler.sample();
-      else if (s.slots.every((slot) => slot.state === 'ready' || slot.state === 'failed')) this.startSampling();
+      else if (s.slots.every((slot) => slot.state === 'ready' || slot.state === 'failed'))
+        this.startSampling();
     };
     const onExit = (_slot: Slot, _code: unknown, _signal: unknown, pid: number) => {
       this.slotOf.delete(pid);
@@ -115,7 +116,9 @@ export class StatusService {
   async status(request: StatusRequest = {}): Promise<StatusReport> {
     const live = this.supervisor.liveProcesses();
     // A process not sampled yet (asked right after start or a restart): sample it with the counters.
-    const unsampled = [process.pid, ...live.map((w) => w.process.pid ?? 0)].some((pid) => this.sampler.get(pid) === null);
+    const unsampled = [process.pid, ...live.map((w) => w.process.pid ?? 0)].some(
+      (pid) => this.sampler.get(pid) === null,
+    );
     const [answers] = await Promise.all([
       this.collector.request(live, false, request.busyAfterMs ?? this.busyAfterMs),
       unsampled ? this.sampler.sample() : undefined,
@@ -131,7 +134,9 @@ export class StatusService {
   /** Every connection of every worker that answers before the deadline. */
   async connections(request: StatusRequest = {}): Promise<ConnectionsReport> {
     const workers: WorkerRows[] = [];
-    const end = await this.streamConnections(request, (worker, rows) => workers.push({ worker, rows: JSON.parse(rows) as unknown[][] }));
+    const end = await this.streamConnections(request, (worker, rows) =>
+      workers.push({ worker, rows: JSON.parse(rows) as unknown[][] }),
+    );
     return expandConnections({ ...end, workers });
   }
 
@@ -151,7 +156,9 @@ export class StatusService {
       return { name: slot?.definition.name ?? '?', id: slot?.id ?? -1, pid };
     };
     const deadline = request.busyAfterMs ?? this.busyAfterMs;
-    const answers = await this.collector.request(live, true, deadline, (pid, answer) => onWorker(who(pid), answer.connectionRows));
+    const answers = await this.collector.request(live, true, deadline, (pid, answer) =>
+      onWorker(who(pid), answer.connectionRows),
+    );
     const busy: ConnectionsReport['busy'] = [];
     for (const worker of live) {
       const pid = worker.process.pid ?? 0;
@@ -183,10 +190,16 @@ export class StatusService {
       const receivedAt = fresh ? now : (last?.receivedAt ?? now);
       let shown = state;
       if (pid !== null && state !== 'stopping') {
-        if (answer === 'busy' || (answers === null && last && now - last.receivedAt > STALE_AFTER_MS)) shown = 'busy';
+        if (answer === 'busy' || (answers === null && last && now - last.receivedAt > STALE_AFTER_MS))
+          shown = 'busy';
       }
       const usage = pid !== null ? this.sampler.get(pid) : null;
-      const name = { name: slot.definition.name, id: slot.id, restarts: slot.restarts, lastError: slot.lastError };
+      const name = {
+        name: slot.definition.name,
+        id: slot.id,
+        restarts: slot.restarts,
+        lastError: slot.lastError,
+      };
       workers.push(workerRow(name, pid, shown, usage, stats, receivedAt, now));
     };
     for (const slot of this.supervisor.slots) {
@@ -226,4 +239,11 @@ function definitionsOf(slots: readonly Slot[]): StatusReport['definitions'] {
   return [...byDefinition.values()];
 }
 
-export type { StatusReport, ConnectionsReport, WorkerStatus, MasterStatus, ConnectionStatus, ProcessState } from './report.js';
+export type {
+  StatusReport,
+  ConnectionsReport,
+  WorkerStatus,
+  MasterStatus,
+  ConnectionStatus,
+  ProcessState,
+} from './report.js';

@@ -58,12 +58,22 @@ export class MetricsServer {
     if (req.method !== 'GET' && req.method !== 'HEAD') return reply(res, 405, 'method not allowed\n');
     switch (url.pathname) {
       case '/metrics':
-        return reply(res, 200, prometheusText(this.source.snapshot()), 'text/plain; version=0.0.4; charset=utf-8');
+        return reply(
+          res,
+          200,
+          prometheusText(this.source.snapshot()),
+          'text/plain; version=0.0.4; charset=utf-8',
+        );
       case '/healthz':
         return reply(res, 200, 'ok\n');
       case '/readyz': {
-        const problems = readinessProblems(this.source.snapshot(), url.searchParams.get('connections') === '1');
-        return problems.length === 0 ? reply(res, 200, 'ready\n') : reply(res, 503, `not ready\n${problems.join('\n')}\n`);
+        const problems = readinessProblems(
+          this.source.snapshot(),
+          url.searchParams.get('connections') === '1',
+        );
+        return problems.length === 0
+          ? reply(res, 200, 'ready\n')
+          : reply(res, 503, `not ready\n${problems.join('\n')}\n`);
       }
       default:
         return reply(res, 404, 'not found: try /metrics, /healthz or /readyz\n');
@@ -97,27 +107,102 @@ interface Family {
 }
 
 const WORKER_FAMILIES: Family[] = [
-  { name: 'up', help: '1 if the slot has a process that answers (ready, starting), 0 otherwise.', type: 'gauge', pick: (w) => (w.pid !== null && w.state !== 'busy' ? 1 : 0) },
-  { name: 'ready', help: '1 if the slot is ready.', type: 'gauge', pick: (w) => (w.state === 'ready' ? 1 : 0) },
-  { name: 'busy', help: '1 if the worker stopped reporting (blocked event loop).', type: 'gauge', pick: (w) => (w.state === 'busy' ? 1 : 0) },
-  { name: 'failed', help: '1 if the slot was given up on after repeated start failures.', type: 'gauge', pick: (w) => (w.state === 'failed' ? 1 : 0) },
-  { name: 'restarts_total', help: 'Replacements of the slot after crashes.', type: 'counter', pick: (w) => w.restarts },
-  { name: 'cpu_percent', help: 'CPU use in percent of one core over the last sampling period.', type: 'gauge', pick: (w) => w.cpu },
+  {
+    name: 'up',
+    help: '1 if the slot has a process that answers (ready, starting), 0 otherwise.',
+    type: 'gauge',
+    pick: (w) => (w.pid !== null && w.state !== 'busy' ? 1 : 0),
+  },
+  {
+    name: 'ready',
+    help: '1 if the slot is ready.',
+    type: 'gauge',
+    pick: (w) => (w.state === 'ready' ? 1 : 0),
+  },
+  {
+    name: 'busy',
+    help: '1 if the worker stopped reporting (blocked event loop).',
+    type: 'gauge',
+    pick: (w) => (w.state === 'busy' ? 1 : 0),
+  },
+  {
+    name: 'failed',
+    help: '1 if the slot was given up on after repeated start failures.',
+    type: 'gauge',
+    pick: (w) => (w.state === 'failed' ? 1 : 0),
+  },
+  {
+    name: 'restarts_total',
+    help: 'Replacements of the slot after crashes.',
+    type: 'counter',
+    pick: (w) => w.restarts,
+  },
+  {
+    name: 'cpu_percent',
+    help: 'CPU use in percent of one core over the last sampling period.',
+    type: 'gauge',
+    pick: (w) => w.cpu,
+  },
   { name: 'resident_memory_bytes', help: 'Resident set size.', type: 'gauge', pick: (w) => w.memory },
   { name: 'heap_used_bytes', help: 'V8 heap in use.', type: 'gauge', pick: (w) => w.heapUsed },
-  { name: 'connections', help: 'Client connections in any state.', type: 'gauge', pick: (w) => w.connections },
-  { name: 'connections_open', help: 'Client connections that are open.', type: 'gauge', pick: (w) => w.connectionsOpen },
+  {
+    name: 'connections',
+    help: 'Client connections in any state.',
+    type: 'gauge',
+    pick: (w) => w.connections,
+  },
+  {
+    name: 'connections_open',
+    help: 'Client connections that are open.',
+    type: 'gauge',
+    pick: (w) => w.connectionsOpen,
+  },
   { name: 'messages_received_total', help: 'Messages received.', type: 'counter', pick: (w) => w.messagesIn },
   { name: 'messages_sent_total', help: 'Messages sent.', type: 'counter', pick: (w) => w.messagesOut },
-  { name: 'received_bytes_total', help: 'Bytes received on the wire.', type: 'counter', pick: (w) => w.bytesIn },
+  {
+    name: 'received_bytes_total',
+    help: 'Bytes received on the wire.',
+    type: 'counter',
+    pick: (w) => w.bytesIn,
+  },
   { name: 'sent_bytes_total', help: 'Bytes sent on the wire.', type: 'counter', pick: (w) => w.bytesOut },
-  { name: 'reconnects_total', help: 'Reconnects of client connections.', type: 'counter', pick: (w) => w.reconnects },
-  { name: 'send_failures_total', help: 'Sends dropped (send() returned false).', type: 'counter', pick: (w) => w.sendFailures },
+  {
+    name: 'reconnects_total',
+    help: 'Reconnects of client connections.',
+    type: 'counter',
+    pick: (w) => w.reconnects,
+  },
+  {
+    name: 'send_failures_total',
+    help: 'Sends dropped (send() returned false).',
+    type: 'counter',
+    pick: (w) => w.sendFailures,
+  },
   { name: 'timers', help: 'Active timers.', type: 'gauge', pick: (w) => w.timers },
-  { name: 'last_message_age_seconds', help: 'Seconds since a message last arrived (1 s resolution).', type: 'gauge', pick: (w) => w.lastMessageAge },
-  { name: 'event_loop_lag_seconds', help: 'Event-loop delay p99 over the last second.', type: 'gauge', pick: (w) => ms(w.eventLoopLag) },
-  { name: 'event_loop_lag_max_seconds', help: 'Event-loop delay max over the last second.', type: 'gauge', pick: (w) => ms(w.eventLoopLagMax) },
-  { name: 'uptime_seconds', help: 'Seconds since the process started.', type: 'gauge', pick: (w) => w.uptime },
+  {
+    name: 'last_message_age_seconds',
+    help: 'Seconds since a message last arrived (1 s resolution).',
+    type: 'gauge',
+    pick: (w) => w.lastMessageAge,
+  },
+  {
+    name: 'event_loop_lag_seconds',
+    help: 'Event-loop delay p99 over the last second.',
+    type: 'gauge',
+    pick: (w) => ms(w.eventLoopLag),
+  },
+  {
+    name: 'event_loop_lag_max_seconds',
+    help: 'Event-loop delay max over the last second.',
+    type: 'gauge',
+    pick: (w) => ms(w.eventLoopLagMax),
+  },
+  {
+    name: 'uptime_seconds',
+    help: 'Seconds since the process started.',
+    type: 'gauge',
+    pick: (w) => w.uptime,
+  },
 ];
 
 function ms(value: number | null): number | null {
@@ -131,7 +216,8 @@ function escapeLabel(value: string): string {
 /** The whole exposition: master gauges, then one family per worker figure with `name` and `id` labels. */
 export function prometheusText(report: StatusReport): string {
   const out: string[] = [];
-  const family = (name: string, help: string, type: string) => out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+  const family = (name: string, help: string, type: string) =>
+    out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
   const m = report.master;
   family('workerman_master_up', 'Always 1 while the master answers.', 'gauge');
   out.push('workerman_master_up 1');

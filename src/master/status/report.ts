@@ -118,7 +118,12 @@ export interface WorkerRows {
 }
 
 export function isConnectionsTable(value: unknown): value is ConnectionsTable {
-  return typeof value === 'object' && value !== null && Array.isArray((value as ConnectionsTable).columns) && Array.isArray((value as ConnectionsTable).workers);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as ConnectionsTable).columns) &&
+    Array.isArray((value as ConnectionsTable).workers)
+  );
 }
 
 /**
@@ -128,24 +133,49 @@ export function isConnectionsTable(value: unknown): value is ConnectionsTable {
 export function expandConnections(table: ConnectionsTable): ConnectionsReport {
   const column = (name: (typeof CONNECTION_COLUMNS)[number]) => table.columns.indexOf(name); // -1: undefined
   const c = {
-    id: column('id'), url: column('url'), state: column('state'), localAddress: column('localAddress'),
-    remoteAddress: column('remoteAddress'), bytesIn: column('bytesIn'), bytesOut: column('bytesOut'),
-    messagesIn: column('messagesIn'), messagesOut: column('messagesOut'), queuedBytes: column('queuedBytes'),
-    reconnectAttempts: column('reconnectAttempts'), nextRetryAt: column('nextRetryAt'), openedAt: column('openedAt'),
-    lastMessageAt: column('lastMessageAt'), closeCode: column('closeCode'), closeReason: column('closeReason'),
+    id: column('id'),
+    url: column('url'),
+    state: column('state'),
+    localAddress: column('localAddress'),
+    remoteAddress: column('remoteAddress'),
+    bytesIn: column('bytesIn'),
+    bytesOut: column('bytesOut'),
+    messagesIn: column('messagesIn'),
+    messagesOut: column('messagesOut'),
+    queuedBytes: column('queuedBytes'),
+    reconnectAttempts: column('reconnectAttempts'),
+    nextRetryAt: column('nextRetryAt'),
+    openedAt: column('openedAt'),
+    lastMessageAt: column('lastMessageAt'),
+    closeCode: column('closeCode'),
+    closeReason: column('closeReason'),
     lastError: column('lastError'),
   } satisfies Record<(typeof CONNECTION_COLUMNS)[number], number>;
   const connections: ConnectionStatus[] = [];
   const rank = new Map((table.order ?? []).map((pid, i) => [pid, i]));
-  const workers = [...table.workers].sort((a, b) => (rank.get(a.worker.pid) ?? rank.size) - (rank.get(b.worker.pid) ?? rank.size));
+  const workers = [...table.workers].sort(
+    (a, b) => (rank.get(a.worker.pid) ?? rank.size) - (rank.get(b.worker.pid) ?? rank.size),
+  );
   for (const { worker, rows } of workers) {
     for (const row of rows) {
       connections.push({
-        worker, id: row[c.id], url: row[c.url], state: row[c.state], localAddress: row[c.localAddress],
-        remoteAddress: row[c.remoteAddress], bytesIn: row[c.bytesIn], bytesOut: row[c.bytesOut],
-        messagesIn: row[c.messagesIn], messagesOut: row[c.messagesOut], queuedBytes: row[c.queuedBytes],
-        reconnectAttempts: row[c.reconnectAttempts], nextRetryAt: row[c.nextRetryAt], openedAt: row[c.openedAt],
-        lastMessageAt: row[c.lastMessageAt], closeCode: row[c.closeCode], closeReason: row[c.closeReason],
+        worker,
+        id: row[c.id],
+        url: row[c.url],
+        state: row[c.state],
+        localAddress: row[c.localAddress],
+        remoteAddress: row[c.remoteAddress],
+        bytesIn: row[c.bytesIn],
+        bytesOut: row[c.bytesOut],
+        messagesIn: row[c.messagesIn],
+        messagesOut: row[c.messagesOut],
+        queuedBytes: row[c.queuedBytes],
+        reconnectAttempts: row[c.reconnectAttempts],
+        nextRetryAt: row[c.nextRetryAt],
+        openedAt: row[c.openedAt],
+        lastMessageAt: row[c.lastMessageAt],
+        closeCode: row[c.closeCode],
+        closeReason: row[c.closeReason],
         lastError: row[c.lastError],
       } as ConnectionStatus);
     }
@@ -198,7 +228,8 @@ export function workerRow(
 }
 
 export function totalsOf(master: MasterStatus, workers: readonly WorkerStatus[]): StatusReport['totals'] {
-  const sum = (pick: (w: WorkerStatus) => number | null) => workers.reduce((acc, w) => acc + (pick(w) ?? 0), 0);
+  const sum = (pick: (w: WorkerStatus) => number | null) =>
+    workers.reduce((acc, w) => acc + (pick(w) ?? 0), 0);
   return {
     processes: 1 + workers.filter((w) => w.pid !== null).length,
     cpu: Math.round(((master.cpu ?? 0) + sum((w) => w.cpu)) * 10) / 10,
