@@ -4,9 +4,9 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { controlSocketPath } from '../../src/master/control/socket-path.js';
-import { MAX_CONTROL_REQUEST_BYTES } from '../../src/master/control/protocol.js';
-import { isRunning } from '../../src/master/pidfile.js';
+import { controlSocketPath } from '../../src/shared/control/socket-path.js';
+import { MAX_CONTROL_REQUEST_BYTES } from '../../src/shared/control/protocol.js';
+import { isRunning } from '../../src/shared/pidfile.js';
 import { cli, ping, readPid, testApp } from './cli-helpers.js';
 
 const { script, pidFile } = testApp();

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { controlDirectory, controlSocketPath } from '../../src/master/control/socket-path.js';
-import { isRunning } from '../../src/master/pidfile.js';
+import { controlDirectory, controlSocketPath } from '../../src/shared/control/socket-path.js';
+import { isRunning } from '../../src/shared/pidfile.js';
 import { appSource, cli, readPid, testApp } from './cli-helpers.js';
 
 const USER = `wmts${process.pid}`;

@@ -1,14 +1,14 @@
 // The master's control socket: answers status/connections/reload/stop from the CLI as JSON lines.
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, unlinkSync } from 'node:fs';
-import { controlSocketPath, ensureControlDirectory } from './socket-path.js';
+import { controlSocketPath, ensureControlDirectory } from '../../shared/control/socket-path.js';
 import {
   lineReader,
   MAX_CONTROL_REQUEST_BYTES,
   parseRequest,
   StreamedReply,
   type ControlReply,
-} from './protocol.js';
+} from '../../shared/control/protocol.js';
 
 export type ControlHandler = (args: Record<string, unknown>) => Promise<unknown> | unknown;
 
