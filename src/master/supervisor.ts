@@ -34,6 +34,8 @@ export interface Slot {
   consecutiveCrashes: number;
   /** Consecutive exits before ever becoming ready. */
   startFailures: number;
+  /** The last start failed with a ConfigError: no retry can fix it, so the slot fails at once. */
+  configError: boolean;
   lastError: string | null;
   startedAt: number;
   readyAt: number;
@@ -84,6 +86,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           restarts: 0,
           consecutiveCrashes: 0,
           startFailures: 0,
+          configError: false,
           lastError: null,
           startedAt: 0,
           readyAt: 0,
@@ -114,7 +117,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     worker.on('message', (message: unknown) => {
       if (!isWorkerMessage(message)) return;
       if (message.wm === 'ready' && slot.process === worker) this.markReady(slot);
-      if (message.wm === 'startFailed' && slot.process === worker) slot.lastError = message.error;
+      if (message.wm === 'startFailed' && slot.process === worker) {
+        slot.lastError = message.error;
+        slot.configError = message.config === true;
+      }
       this.emit('message', slot, message, worker);
     });
     worker.on('exit', (code, signal) => this.onExit(slot, worker, pid, code, signal));
@@ -127,12 +133,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Make `worker` the process of `slot` (a reload's replacement, once it is ready). */
   adopt(slot: Slot, worker: ClusterWorker): void {
     slot.process = worker;
+    slot.configError = false;
     slot.state = 'starting';
     slot.startedAt = Date.now();
     slot.readyAt = 0;
   }
 
   markReady(slot: Slot): void {
+    slot.configError = false;
     slot.state = 'ready';
     slot.readyAt = Date.now();
     slot.startFailures = 0;
@@ -179,6 +187,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (!wasReady || code === EXIT_CODES.START_FAILED) {
       slot.startFailures++;
       if (!slot.lastError) slot.lastError = describeExit(code, signal);
+      if (slot.configError) {
+        slot.state = 'failed';
+        this.emit('slotFailed', slot, `configuration error in onWorkerStart: ${slot.lastError}`);
+        return;
+      }
       if (slot.startFailures >= this.options.maxStartFailures) {
         slot.state = 'failed';
         this.emit(
