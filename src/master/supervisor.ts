@@ -34,6 +34,8 @@ export interface Slot {
   consecutiveCrashes: number;
   /** Consecutive exits before ever becoming ready. */
   startFailures: number;
+  /** Why the master itself ended the process (a hang), shown as lastError instead of "killed by SIGKILL". */
+  exitReason: string | null;
   /** The last start failed with a ConfigError: no retry can fix it, so the slot fails at once. */
   configError: boolean;
   lastError: string | null;
@@ -87,6 +89,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           consecutiveCrashes: 0,
           startFailures: 0,
           configError: false,
+          exitReason: null,
           lastError: null,
           startedAt: 0,
           readyAt: 0,
@@ -134,6 +137,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   adopt(slot: Slot, worker: ClusterWorker): void {
     slot.process = worker;
     slot.configError = false;
+    slot.exitReason = null;
     slot.state = 'starting';
     slot.startedAt = Date.now();
     slot.readyAt = 0;
@@ -204,7 +208,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.scheduleRestart(slot, slot.startFailures);
     } else {
       if (Date.now() - slot.startedAt >= this.options.resetAfterMs) slot.consecutiveCrashes = 0;
-      slot.lastError = describeExit(code, signal);
+      slot.lastError = slot.exitReason ?? describeExit(code, signal);
       this.scheduleRestart(slot, slot.consecutiveCrashes++);
     }
   }
