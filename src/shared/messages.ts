@@ -24,7 +24,8 @@ export type MasterMessage =
 /** Worker -> master. */
 export type WorkerMessage =
   | { wm: 'ready' }
-  | { wm: 'startFailed'; error: string }
+  /** `config`: a ConfigError (no retry can fix it): the master fails the slot at once. */
+  | { wm: 'startFailed'; error: string; config?: boolean }
   | { wm: 'stopAll' }
   | {
       wm: 'stats';

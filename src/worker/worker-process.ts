@@ -3,6 +3,10 @@
 import { surviveBrokenPipes } from '../broken-pipe.js';
 import { AsyncTcpConnection } from '../connection/index.js';
 import { EXIT_CODES, isMasterMessage, tagged, type WorkerMessage } from '../shared/messages.js';
+import { isConfigError } from '../shared/config-error.js';
+
+/** `WORKERMAN_TS_STACK=1`: print the stack of a ConfigError from onWorkerStart too. */
+const ENV_STACK = 'WORKERMAN_TS_STACK';
 import { Timer } from './Timer.js';
 import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
@@ -73,9 +77,12 @@ async function start(definition: Worker): Promise<void> {
   try {
     await definition.onWorkerStart?.(definition);
   } catch (err) {
-    logError('onWorkerStart failed', err);
+    const config = isConfigError(err);
+    // A configuration error is reported once, by the master, without a stack (unless asked for):
+    // the same trace five times over told nobody anything.
+    if (!config || process.env[ENV_STACK] === '1') logError('onWorkerStart failed', err);
     sendAndExit(
-      { wm: 'startFailed', error: err instanceof Error ? err.message : String(err) },
+      { wm: 'startFailed', error: err instanceof Error ? err.message : String(err), config },
       EXIT_CODES.START_FAILED,
     );
     return;
