@@ -50,7 +50,7 @@ Worker.runAll();
 `,
   );
   p = run([script, 'start'], { cwd: app.dir });
-  await p.waitFor('workers ready', 20_000);
+  await p.waitFor('Start success', 20_000);
 });
 
 after(async () => {
