@@ -155,7 +155,8 @@ export class TcpConnection<M = any> implements LinkOwner {
    */
   send(data: SendData | import('./types.js').HttpResponse): boolean | null {
     const st = this.state;
-    if (st === 'open') {
+    // http:// while closing: the requests already received still get their answers
+    if (st === 'open' || (st === 'closing' && this.server.scheme === 'http')) {
       const link = this.link as Link;
       if (this.bufferFull && link.bufferedAmount() >= this.maxSendBufferSize) return this.dropSend();
       if (!link.write(data as SendData)) {
