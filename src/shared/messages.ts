@@ -26,7 +26,7 @@ export type MasterMessage =
 /** Worker -> master. */
 export type WorkerMessage =
   | { wm: 'ready' }
-  /** `config`: a ConfigError or a listen address in use (no retry can fix it): the master fails the slot at once. */
+  /** `config`: a ConfigError (no retry can fix it): the master fails the slot at once. */
   | { wm: 'startFailed'; error: string; config?: boolean }
   /** A barrier: the master answers with the same `seq` (a listening worker stopping uses it). */
   | { wm: 'sync'; seq: number }

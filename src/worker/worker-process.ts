@@ -94,7 +94,8 @@ async function start(definition: Worker): Promise<void> {
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     console.error(`[workerman-ts] ${label()}: ${error}`);
-    const config = (err as { permanent?: boolean }).permanent === true;
+    // the port is taken, no permission, a bad listen option: no retry can fix it, so the slot fails at once
+    const config = (err as { permanent?: boolean }).permanent === true || isConfigError(err);
     sendAndExit({ wm: 'startFailed', error, config }, EXIT_CODES.START_FAILED);
     return;
   }

@@ -16,7 +16,7 @@ const HANDSHAKE =
   'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
 
 before(async () => {
-  for (const k of ['ws', 'http', 'text', 'frame', 'tcp', 'slow']) ports[k] = await refusedPort();
+  for (const k of ['ws', 'http', 'text', 'frame', 'tcp', 'slow', 'slowloris']) ports[k] = await refusedPort();
   const script = app.write(
     'hostile.mjs',
     `import { Worker, Timer } from 'workerman-ts';
@@ -40,6 +40,8 @@ report(fr);
 const tcp = new Worker('tcp://127.0.0.1:${ports.tcp}', { name: 'tcp', maxConnections: 20 });
 tcp.onMessage = (c) => c.send('pid ' + process.pid + ' open ' + tcp.connections.size);
 report(tcp);
+const loris = new Worker('websocket://127.0.0.1:${ports.slowloris}', { name: 'loris', handshakeTimeout: 1 });
+report(loris);
 const slow = new Worker('websocket://127.0.0.1:${ports.slow}', { name: 'slow', maxSendBufferSize: 256 * 1024 });
 report(slow);
 const chunk = 'x'.repeat(64 * 1024);
@@ -201,4 +203,14 @@ test('a client that never reads: onBufferFull, then send() false with SEND_FAIL;
   );
   c.socket.destroy();
   assert.ok(rssMiB(pidOf('slow')) < 200);
+});
+
+test('a request head that never completes (slowloris) -> 408 and HANDSHAKE_TIMEOUT after handshakeTimeout', async () => {
+  const c = await rawConnect(ports.slowloris!);
+  c.socket.write('GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n');
+  await c.waitFor('HTTP/1.1 408', 5000);
+  await c.ended();
+  await p.waitFor(
+    /ERR loris 4 websocket handshake with 127\.0\.0\.1:\d+ timed out: request head not complete within 1 s/,
+  );
 });

@@ -25,6 +25,7 @@ ws.onConnect = (c) => console.log('ws onConnect id=' + c.id + ' from ' + c.remot
 ws.onWebSocketConnect = (c, req) => {
   if (req.url === '/forbidden') return 403;
   if (req.url === '/later') return new Promise((r) => setTimeout(() => r(401), 50));
+  if (req.url === '/closeme') return void c.close();
   if (req.url === '/own') c.onMessage = (conn, data) => conn.send('own ' + data);
 };
 ws.onMessage = (c, data) => {
@@ -91,6 +92,7 @@ test('websocket://: the port is shared by both workers (round-robin)', async () 
 test('websocket://: onWebSocketConnect refuses with a status (also from a promise); a per-connection onMessage wins', async () => {
   await assert.rejects(wsOpen(`ws://127.0.0.1:${ports.ws}/forbidden`), /Unexpected server response: 403/);
   await assert.rejects(wsOpen(`ws://127.0.0.1:${ports.ws}/later`), /Unexpected server response: 401/);
+  await assert.rejects(wsOpen(`ws://127.0.0.1:${ports.ws}/closeme`), /Unexpected server response: 403/);
   const ws = await wsOpen(`ws://127.0.0.1:${ports.ws}/own`);
   ws.send('x');
   assert.equal(await nextMessage(ws), 'own x');
