@@ -147,6 +147,7 @@ for (const name of [
   'off',
   'removeAllListeners',
 ] as const) {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called with .call(this) below
   const base = EventEmitter.prototype[name] as (this: EventEmitter, ...args: unknown[]) => EventEmitter;
   Object.defineProperty(ConnectionSettings.prototype, name, {
     configurable: true,

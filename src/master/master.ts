@@ -128,7 +128,7 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     logFile.close();
     return failStart(context, mode, message.replace(/^start failed: /, ''));
   }
-  const stopped = new Promise<void>((resolve) => runtime!.once('stop', resolve));
+  const stopped = new Promise<void>((resolve) => runtime.once('stop', resolve));
   try {
     // A stop signal that arrived before this point stops the workers as they come up.
     if (stopRequest) void runtime.stop(stopRequest);

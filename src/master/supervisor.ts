@@ -9,6 +9,7 @@ import {
   ENV_WORKER_NAME,
   EXIT_CODES,
   isWorkerMessage,
+  tagged,
   type MasterMessage,
   type WorkerMessage,
 } from '../shared/messages.js';
@@ -153,7 +154,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Send a message to a worker process, ignoring a channel that is already closed. */
   send(worker: ClusterWorker, message: MasterMessage): void {
-    if (worker.isConnected()) worker.send(message);
+    if (worker.isConnected()) worker.send(tagged(message));
   }
 
   startAll(): void {

@@ -2,7 +2,7 @@
 // Mirrors Node's lib/internal/cluster/child.js: one message handler, one small function per verb.
 import { surviveBrokenPipes } from '../broken-pipe.js';
 import { AsyncTcpConnection } from '../connection/index.js';
-import { EXIT_CODES, isMasterMessage, type WorkerMessage } from '../shared/messages.js';
+import { EXIT_CODES, isMasterMessage, tagged, type WorkerMessage } from '../shared/messages.js';
 import { isConfigError } from '../shared/config-error.js';
 import { redact } from '../connection/secrets.js';
 
@@ -22,13 +22,13 @@ function label(): string {
 }
 
 function send(message: WorkerMessage): void {
-  if (process.connected) process.send?.(message);
+  if (process.connected) process.send?.(tagged(message));
 }
 
 /** Send, then exit once the message is handed to the channel (a bare exit could drop it). */
 function sendAndExit(message: WorkerMessage, code: number): void {
   if (!process.connected || !process.send) process.exit(code);
-  process.send(message, () => process.exit(code));
+  process.send(tagged(message), () => process.exit(code));
   setTimeout(() => process.exit(code), 1000).unref();
 }
 

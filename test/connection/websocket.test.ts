@@ -79,7 +79,7 @@ test(
       );
       assert.equal(ra.messages[0], 't');
       assert.ok(Buffer.isBuffer(ra.messages[1]));
-      assert.deepEqual([...(ra.messages[1] as Buffer)], [0, 1, 255]);
+      assert.deepEqual([...ra.messages[1]], [0, 1, 255]);
       assert.deepEqual(emitted, ['open', 'string', 'object']);
     } finally {
       a.destroy();

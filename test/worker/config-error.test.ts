@@ -84,7 +84,7 @@ test('the connection layer throws ConfigError (still a TypeError) with the docum
     assert.throws(make, (err: unknown) => {
       assert.ok(err instanceof ConfigError);
       assert.ok(err instanceof TypeError);
-      assert.equal((err as ConfigError).code, CONFIG_ERROR_CODE);
+      assert.equal(err.code, CONFIG_ERROR_CODE);
       assert.ok(isConfigError(err));
       return true;
     });

@@ -45,8 +45,8 @@ export function scanning(protocol: Protocol): ScanningProtocol | null {
 export const BUILTIN_SCHEMES = ['ws', 'wss', 'tcp', 'tls', 'ssl', 'text', 'frame'] as const;
 
 const registry = new Map<string, Protocol>([
-  ['text', textProtocol as Protocol],
-  ['frame', frameProtocol as Protocol],
+  ['text', textProtocol],
+  ['frame', frameProtocol],
 ]);
 
 /** Registers `protocol` under scheme `name` (`name://host:port`). @throws TypeError for a bad or reserved name. */
