@@ -63,7 +63,7 @@ async function round(script: string, readyLine: string): Promise<Round> {
     await new Promise<void>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`${script}: not ready in 30 s: ${out}`)), 30_000);
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
         if (out.includes(readyLine)) {
           clearTimeout(timer);

@@ -40,7 +40,9 @@ export function noteLogWrite(err?: unknown): void {
   const e = err as NodeJS.ErrnoException;
   health.error = e.code
     ? `${e.code}: ${e.message.replace(/^\w+: /, '').replace(/, write$/, '')}`
-    : String(err);
+    : err instanceof Error
+      ? err.message
+      : 'write failed';
   warn(
     `cannot write the log file ${health.file} (${health.error}): log lines are being lost; status shows it`,
   );
