@@ -1,5 +1,6 @@
 // The runtime's own log lines: "2026-11-25 04:23:08 pid:123 message", Workerman's format.
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { noteLogWrite, trackLogFile } from './log-health.js';
 
 export type LogSink = (line: string) => void;
 
@@ -30,7 +31,9 @@ export class LogFile {
   constructor(readonly path: string) {}
 
   open(): this {
+    const first = this.fd === null;
     this.fd = openSync(this.path, 'a', 0o600);
+    if (first) trackLogFile(this.path);
     return this;
   }
 
@@ -45,8 +48,10 @@ export class LogFile {
     if (this.fd === null) return;
     try {
       writeSync(this.fd, `${line}\n`);
-    } catch {
-      // a full disk must not take the master down
+      noteLogWrite();
+    } catch (err) {
+      // a full disk must not take the master down; said once on stderr and shown by status
+      noteLogWrite(err);
     }
   }
 

@@ -4,6 +4,7 @@ import { surviveBrokenPipes } from '../broken-pipe.js';
 import { AsyncTcpConnection } from '../connection/index.js';
 import { EXIT_CODES, isMasterMessage, tagged, type WorkerMessage } from '../shared/messages.js';
 import { isConfigError } from '../shared/config-error.js';
+import { redact } from '../connection/secrets.js';
 
 /** `WORKERMAN_TS_STACK=1`: print the stack of a ConfigError from onWorkerStart too. */
 const ENV_STACK = 'WORKERMAN_TS_STACK';
@@ -33,7 +34,8 @@ function sendAndExit(message: WorkerMessage, code: number): void {
 }
 
 function logError(what: string, err: unknown): void {
-  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  // Crash output names no secret: URL credentials, query values, secret header values (connection/secrets.ts).
+  const detail = redact(err instanceof Error ? (err.stack ?? err.message) : String(err));
   console.error(`[workerman-ts] ${label()}: ${what}: ${detail}`);
 }
 
@@ -83,7 +85,7 @@ async function start(definition: Worker): Promise<void> {
     // the same trace five times over told nobody anything.
     if (!config || process.env[ENV_STACK] === '1') logError('onWorkerStart failed', err);
     sendAndExit(
-      { wm: 'startFailed', error: err instanceof Error ? err.message : String(err), config },
+      { wm: 'startFailed', error: redact(err instanceof Error ? err.message : String(err)), config },
       EXIT_CODES.START_FAILED,
     );
     return;
