@@ -25,6 +25,8 @@ export class Liveness {
   private pingTimer: NodeJS.Timeout | null = null;
   private pongTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** Activity when the pending pong deadline was (re)started. */
+  private pongMark = 0;
 
   constructor(
     private readonly host: LivenessHost,
@@ -78,13 +80,26 @@ export class Liveness {
     }
   }
 
+  /**
+   * Every ping has its own deadline: nothing at all may arrive for `pongSeconds` after it. A ping sent while
+   * an earlier one is still unanswered keeps the earlier (sooner) deadline; once something arrived, the next
+   * ping restarts the deadline from now. (Skipping that restart let a peer that froze just after answering
+   * go unnoticed for up to twice `pongTimeout`: found by the faults-under-load run.)
+   */
   private ping(pongSeconds: number): void {
     this.host._livenessPing();
-    if (this.pongTimer !== null || !(pongSeconds > 0)) return;
+    if (!(pongSeconds > 0)) return;
     const mark = this.host._livenessActivity();
+    if (this.pongTimer !== null) {
+      if (mark === this.pongMark) return;
+      this.pongMark = mark;
+      this.pongTimer.refresh();
+      return;
+    }
+    this.pongMark = mark;
     this.pongTimer = setTimeout(() => {
       this.pongTimer = null;
-      if (this.host._livenessActivity() === mark) {
+      if (this.host._livenessActivity() === this.pongMark) {
         this.host._livenessExpire(
           fault(
             ConnectionError.PONG_TIMEOUT,
