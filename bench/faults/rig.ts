@@ -191,7 +191,7 @@ export class FaultRig {
       }
       case 'stall-server': {
         // The whole server process frozen: it reads nothing, answers no ping, writes nothing.
-        const ms = Math.round(this.o.pongS * 1000 + 2000);
+        const ms = Math.round((this.o.pongS + this.o.pingS) * 1000 + 3000);
         since = Date.now();
         process.kill(this.serverPid, 'SIGSTOP');
         await sleep(ms);
@@ -214,16 +214,17 @@ export class FaultRig {
         break;
       }
       case 'block-worker': {
-        // Block one worker's event loop past its stop timeout, then reload: its stop can only end in SIGKILL.
+        // Block one worker's event loop, then reload: its stop can only end in SIGKILL at the stop timeout.
+        // The block lasts until then (bounded by recoverMs): however long the replacements take to be ready.
         const pid = this.livePid(1 % this.o.workers);
-        const ms = Math.round(this.o.stopTimeoutS * 1000 + 3000);
+        const ms = this.o.recoverMs;
         gone = this.rt!.pids;
         await this.server!.call({ cmd: 'block', pid, ms });
         await sleep(200);
         const res = await this.rt!.reload();
         if (res.halted) throw new Error(`reload halted: ${res.halted.reason}`);
         const sigkilled = this.killed.has(pid);
-        detail = `worker pid ${pid} blocked for ${ms} ms (stopTimeout ${this.o.stopTimeoutS} s), reload: replaced ${res.replaced.length}, the blocked one ${sigkilled ? 'SIGKILLed' : 'NOT SIGKILLed'}`;
+        detail = `worker pid ${pid} blocked (event loop, until killed), reload (stopTimeout ${this.o.stopTimeoutS} s): replaced ${res.replaced.length}, the blocked one ${sigkilled ? 'SIGKILLed' : 'NOT SIGKILLed'}`;
         if (!sigkilled) throw new Error(detail);
         break;
       }

@@ -72,6 +72,7 @@ export async function runFaults(
     await rig.stop();
   } catch (err) {
     await rig.kill();
+    for (const m of rig.ledger.sum.mismatches) o.log(`  MISMATCH ${m}`);
     throw err;
   }
   const { log: _log, ...options } = o;

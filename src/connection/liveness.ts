@@ -90,6 +90,7 @@ export class Liveness {
     this.host._livenessPing();
     if (!(pongSeconds > 0)) return;
     const mark = this.host._livenessActivity();
+    if (this.expiring) return; // a deadline passed; its check runs after this poll phase
     if (this.pongTimer !== null) {
       if (mark === this.pongMark) return;
       this.pongMark = mark;
@@ -97,23 +98,42 @@ export class Liveness {
       return;
     }
     this.pongMark = mark;
+    this.pongSeconds = pongSeconds;
+    // The check runs after the next poll phase (setImmediate), not in the timer phase: a worker whose event
+    // loop was late (a long callback, a loaded machine) first reads what already arrived, so an answer that
+    // is sitting in the socket buffer is not mistaken for silence.
     this.pongTimer = setTimeout(() => {
       this.pongTimer = null;
-      if (this.host._livenessActivity() === this.pongMark) {
-        this.host._livenessExpire(
-          fault(
-            ConnectionError.PONG_TIMEOUT,
-            this.where,
-            `nothing received within ${pongSeconds} s (pongTimeout)`,
-          ),
-        );
-      }
+      this.expiring = true;
+      this.expiringGeneration = this.generation;
+      setImmediate(this.checkPong);
     }, pongSeconds * 1000);
     this.pongTimer.unref();
   }
 
+  private pongSeconds = 0;
+  private expiring = false;
+  /** Bumped by stop(): a check scheduled for an earlier attempt does nothing. */
+  private generation = 0;
+  private expiringGeneration = -1;
+
+  private readonly checkPong = (): void => {
+    if (this.expiringGeneration !== this.generation) return; // stopped (or a new attempt) meanwhile
+    this.expiring = false;
+    if (this.host._livenessActivity() !== this.pongMark) return;
+    this.host._livenessExpire(
+      fault(
+        ConnectionError.PONG_TIMEOUT,
+        this.where,
+        `nothing received within ${this.pongSeconds} s (pongTimeout)`,
+      ),
+    );
+  };
+
   /** Stops every timer. */
   stop(): void {
+    this.generation++;
+    this.expiring = false;
     this.clearPhase();
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
     if (this.pongTimer !== null) clearTimeout(this.pongTimer);

@@ -192,6 +192,39 @@ test(
   },
 );
 
+test(
+  'a late event loop is not mistaken for a dead peer: data already in the socket buffer counts at the pong deadline',
+  { timeout: 10000 },
+  async () => {
+    // The server runs in this process: when it sees the first ping it writes a message (into the client's
+    // socket buffer, at once, on loopback) and then blocks the event loop past the pong deadline. When the
+    // loop runs again the deadline has passed, and the message is there unread. Before the fix the pong
+    // check ran in the timer phase, before the poll phase reads sockets: PONG_TIMEOUT for a live peer.
+    let blocked = false;
+    const srv = await startWsServer({ autoPong: false }, (s) => {
+      s.on('ping', () => {
+        if (blocked) return s.send('alive');
+        blocked = true;
+        s.send('here');
+        const until = Date.now() + 600;
+        while (Date.now() < until); // a long callback
+      });
+    });
+    const conn = new AsyncTcpConnection(srv.url, { websocketPingInterval: 0.1, pongTimeout: 0.3 });
+    const r = record(conn);
+    try {
+      conn.connect();
+      await waitFor(() => r.messages.length >= 3, 'messages after the blocked period', 5000);
+      assert.deepEqual(r.errors, []);
+      assert.equal(conn.state, 'open');
+      assert.equal(r.messages[0], 'here');
+    } finally {
+      conn.destroy();
+      await srv.close();
+    }
+  },
+);
+
 test('idleTimeout: a feed that goes silent is closed with IDLE_TIMEOUT', { timeout: 10000 }, async () => {
   const srv = await startWsServer({}, (s) => s.send('one'));
   const conn = new AsyncTcpConnection(srv.url, { idleTimeout: 0.3 });
