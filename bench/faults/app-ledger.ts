@@ -74,6 +74,7 @@ let up: Float64Array;
 let drops: Float64Array;
 let got: Float64Array;
 let lastError: Int32Array;
+let refusals: Int32Array;
 let keys: string[];
 
 function open(i: number, onFirstOpen: () => void, onFail: (e: Error) => void): void {
@@ -81,8 +82,8 @@ function open(i: number, onFirstOpen: () => void, onFail: (e: Error) => void): v
     proxy: false,
     websocketPingInterval: env('LEDGER_PING', 1),
     pongTimeout: env('LEDGER_PONG', 3),
-    connectTimeout: 20,
-    handshakeTimeout: 20,
+    connectTimeout: 60,
+    handshakeTimeout: 60,
     maxSendBufferSize: env('LEDGER_SEND_BUFFER', 1 << 20),
     reconnect: { initialDelay: env('LEDGER_RECONNECT', 0.5), maxDelay: 2, resetAfter: 5 },
   });
@@ -118,7 +119,10 @@ function open(i: number, onFirstOpen: () => void, onFail: (e: Error) => void): v
     }
   };
   conn.onError = (_c, code, message) => {
-    if (!opened && life[i] === 0 && code !== 2) onFail(new Error(`connection ${i}: ${code} ${message}`));
+    // A first attempt that fails (a loaded machine, the server restarting) is retried by the reconnect
+    // policy; readyTimeout bounds the start. Only a refused feed that never comes back fails it.
+    if (!opened && life[i] === 0 && code === 1 && ++refusals[i]! > 50)
+      onFail(new Error(`connection ${i}: ${code} ${message}`));
     if (code === 2) drops[i]!++;
     else lastError[i] = code;
   };
@@ -153,6 +157,7 @@ worker.onWorkerStart = () =>
     drops = new Float64Array(conns);
     got = new Float64Array(conns);
     lastError = new Int32Array(conns);
+    refusals = new Int32Array(conns);
     keys = new Array<string>(conns).fill('');
     reporter = net.connect(Number(process.env.LEDGER_COLLECTOR), '127.0.0.1');
     reporter.on('error', () => {});

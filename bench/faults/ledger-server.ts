@@ -19,7 +19,8 @@ export interface ServerLife {
   upDups: number;
   closeCode: number;
   /**
-   * When the last (up to 16) flushed messages were handed to the socket (ms, performance.timeOrigin-based,
+   * When the last (up to 16) flushed messages were handed to the socket: right after send() returned (ms,
+   * performance.timeOrigin-based,
    * the same clock in every process): a message sent after the client closed its end cannot be delivered
    * and is not a loss; the ledger compares these with the client's close time.
    */
@@ -104,12 +105,14 @@ function onConnection(ws: WebSocket): void {
 }
 
 function tick(): void {
-  const now = performance.timeOrigin + performance.now();
+  const origin = performance.timeOrigin;
   for (const l of live) {
     if (l.ws.readyState !== 1) continue;
     l.sent++;
-    l.times[l.sent & 15] = now;
     l.ws.send(String(l.sent), l.ack);
+    // Taken after send() returned, i.e. after the write to the socket (a tick over 1,000 sockets may be
+    // cut by SIGSTOP halfway: a time taken once per tick made the rest look written before the stop).
+    l.times[l.sent & 15] = origin + performance.now();
   }
 }
 

@@ -126,7 +126,11 @@ export class Ledger {
       if (lost || cli.g || cli.u || upLost || srv.upDups || cli.d - cli.u > srv.written)
         this.mismatch(
           `lifetime ${key}: server wrote ${srv.written} (${late} after the client closed), client delivered ${cli.d} (gaps ${cli.g}, dups ${cli.u}); ` +
-            `up: accepted ${cli.a}, received ${srv.up} (gaps ${srv.upGaps}, dups ${srv.upDups}); close ${cli.c}, error ${cli.e}`,
+            `up: accepted ${cli.a}, received ${srv.up} (gaps ${srv.upGaps}, dups ${srv.upDups}); close ${cli.c}, error ${cli.e}; ` +
+            `last writes ${srv.tail
+              .slice(0, 3)
+              .map((x) => (x - cli.t).toFixed(1))
+              .join(', ')} ms from the client's close at ${cli.t.toFixed(1)}`,
         );
     }
     if (final) {

@@ -193,9 +193,14 @@ export class FaultRig {
         // The whole server process frozen: it reads nothing, answers no ping, writes nothing.
         const ms = Math.round((this.o.pongS + this.o.pingS) * 1000 + 3000);
         since = Date.now();
+        const stopAt = performance.timeOrigin + performance.now();
         process.kill(this.serverPid, 'SIGSTOP');
         await sleep(ms);
         process.kill(this.serverPid, 'SIGCONT');
+        if (process.env.FAULTS_DEBUG)
+          this.o.log(
+            `SIGSTOP at ${stopAt.toFixed(1)}, SIGCONT at ${(performance.timeOrigin + performance.now()).toFixed(1)}`,
+          );
         detail = `server SIGSTOPped for ${ms} ms (pongTimeout ${this.o.pongS} s)`;
         break;
       }

@@ -135,6 +135,8 @@ try {
   await rig.stop();
 } catch (err) {
   await rig.kill();
+  for (const m of rig.ledger.sum.mismatches) console.log(`  MISMATCH ${m}`);
+  console.log(table());
   throw err;
 }
 const { log: _log, ...options } = o;
