@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { benchFile, spawnChild, spawnCommand } from './lib/procs.js';
 import { connectionBudget } from './lib/limits.js';
 import { runDir, runEnv } from './lib/rundir.js';
-import { controlRequest } from '../src/master/control/client.js';
+import { controlRequest } from '../src/shared/control/client.js';
 import { expandConnections, type ConnectionsTable, type WorkerRows } from '../src/master/status/report.js';
 import { atMost, below, interleave, isMain, noMore, report, roundCount } from './lib/stats.js';
 
@@ -167,8 +167,11 @@ export async function runStatusLarge(workers = 32, wanted = 10_000): Promise<voi
         throw new Error(
           `connections listed ${listed.connections.length} with ${listed.busy.length} busy workers, expected ${perWorker * workers}`,
         );
-      if (i >= 2)
-        (status.push(t1 - t0), connections.push(t2 - t1), (busyRuns += listed.busy.length > 0 ? 1 : 0));
+      if (i >= 2) {
+        status.push(t1 - t0);
+        connections.push(t2 - t1);
+        busyRuns += listed.busy.length > 0 ? 1 : 0;
+      }
     }
     const busyNote =
       busyRuns > 0

@@ -2,10 +2,15 @@
 // Mirrors Node's lib/internal/cluster/child.js: one message handler, one small function per verb.
 import { surviveBrokenPipes } from '../broken-pipe.js';
 import { AsyncTcpConnection } from '../connection/index.js';
-import { EXIT_CODES, isMasterMessage, type WorkerMessage } from '../shared/messages.js';
+import { EXIT_CODES, isMasterMessage, tagged, type WorkerMessage } from '../shared/messages.js';
+import { isConfigError } from '../shared/config-error.js';
+
+/** `WORKERMAN_TS_STACK=1`: print the stack of a ConfigError from onWorkerStart too. */
+const ENV_STACK = 'WORKERMAN_TS_STACK';
 import { Timer } from './Timer.js';
 import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
+import { closeAccepted, startListening, stopAccepting } from './listening.js';
 
 let current: Worker | null = null;
 let stopping = false;
@@ -17,13 +22,13 @@ function label(): string {
 }
 
 function send(message: WorkerMessage): void {
-  if (process.connected) process.send?.(message);
+  if (process.connected) process.send?.(tagged(message));
 }
 
 /** Send, then exit once the message is handed to the channel (a bare exit could drop it). */
 function sendAndExit(message: WorkerMessage, code: number): void {
   if (!process.connected || !process.send) process.exit(code);
-  process.send(message, () => process.exit(code));
+  process.send(tagged(message), () => process.exit(code));
   setTimeout(() => process.exit(code), 1000).unref();
 }
 
@@ -73,11 +78,25 @@ async function start(definition: Worker): Promise<void> {
   try {
     await definition.onWorkerStart?.(definition);
   } catch (err) {
-    logError('onWorkerStart failed', err);
+    const config = isConfigError(err);
+    // A configuration error is reported once, by the master, without a stack (unless asked for):
+    // the same trace five times over told nobody anything.
+    if (!config || process.env[ENV_STACK] === '1') logError('onWorkerStart failed', err);
     sendAndExit(
-      { wm: 'startFailed', error: err instanceof Error ? err.message : String(err) },
+      { wm: 'startFailed', error: err instanceof Error ? err.message : String(err), config },
       EXIT_CODES.START_FAILED,
     );
+    return;
+  }
+  // Accepting starts once onWorkerStart is done (as in Workerman); ready = started and listening.
+  try {
+    if (!stopping) await startListening(definition);
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    console.error(`[workerman-ts] ${label()}: ${error}`);
+    // the port is taken, no permission, a bad listen option: no retry can fix it, so the slot fails at once
+    const config = (err as { permanent?: boolean }).permanent === true || isConfigError(err);
+    sendAndExit({ wm: 'startFailed', error, config }, EXIT_CODES.START_FAILED);
     return;
   }
   send({ wm: 'ready' });
@@ -96,7 +115,29 @@ function onMessage(message: unknown): void {
     case 'stats':
       send(statsReply(msg));
       break;
+    case 'sync':
+      syncWaiters.get(msg.seq)?.();
+      break;
   }
+}
+
+const syncWaiters = new Map<number, () => void>();
+let syncSeq = 0;
+
+/** Resolves once the master answered a `sync` (it has processed everything sent before); at most 1 s. */
+function masterBarrier(): Promise<void> {
+  if (!process.connected) return Promise.resolve();
+  const seq = ++syncSeq;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      syncWaiters.delete(seq);
+      resolve();
+    };
+    const timer = setTimeout(done, 1000);
+    syncWaiters.set(seq, done);
+    send({ wm: 'sync', seq });
+  });
 }
 
 /** `reloadable = false` workers: run onWorkerReload and keep running. */
@@ -113,7 +154,10 @@ async function reloadInPlace(): Promise<void> {
 async function stop(graceful: boolean, timeoutMs: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  const deadline = Date.now() + timeoutMs;
   const worker = current;
+  // A listening worker stops accepting first: during a reload its replacement is already accepting.
+  await stopAccepting(masterBarrier);
   if (worker?.onWorkerStop) {
     try {
       await withDeadline(
@@ -124,13 +168,19 @@ async function stop(graceful: boolean, timeoutMs: number): Promise<void> {
       logError('onWorkerStop failed', err);
     }
   }
-  await closeAndExit(2000);
+  await closeAndExit(2000, Math.max(deadline, Date.now() + 500));
 }
 
-/** Close every connection with 1001 (bounded), clear the timers, exit 0. */
-async function closeAndExit(timeoutMs: number): Promise<void> {
+/**
+ * Close every connection with 1001 (bounded): accepted ones until `acceptedDeadline` (epoch ms; they may
+ * have answers to finish), client ones within `timeoutMs`; clear the timers, exit 0.
+ */
+async function closeAndExit(timeoutMs: number, acceptedDeadline = Date.now() + timeoutMs): Promise<void> {
   try {
-    await withDeadline(AsyncTcpConnection.closeAll(1001, 'worker stopping'), timeoutMs);
+    await Promise.all([
+      closeAccepted(current, acceptedDeadline),
+      withDeadline(AsyncTcpConnection.closeAll(1001, 'worker stopping'), timeoutMs),
+    ]);
   } catch (err) {
     logError('closing connections failed', err);
   }

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
-import { controlRequest } from '../../src/master/control/client.js';
-import type { MasterInfo } from '../../src/master/pidfile.js';
+import { controlRequest } from '../../src/shared/control/client.js';
+import type { MasterInfo } from '../../src/shared/pidfile.js';
 import { killAll, makeAppDir, run, type AppDir } from '../helpers/processes.js';
 
 export interface Outcome {
@@ -55,7 +55,7 @@ export async function eventually<T>(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
-    if (value) return value as NonNullable<T>;
+    if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }

@@ -1,15 +1,21 @@
 // The master process the CLI runs (foreground or daemon): pid file, log file, control socket and signals
 // around a Runtime. Resolves with the exit code once every worker has exited and the pid file is gone.
-import { ControlServer } from '../control/server.js';
-import { controlCommands, type ControlledMaster, type ReloadReply } from '../control/commands.js';
-import { reportFailed, reportReady } from '../daemon.js';
-import { formatLogLine, LogFile } from '../log.js';
-import { findMaster, removePidFile, removeStalePidFile, writePidFile, type MasterInfo } from '../pidfile.js';
-import { RuntimeStartError } from '../errors.js';
-import { Runtime } from '../runtime.js';
-import { installSignals } from '../signals.js';
-import { VERSION } from '../../version.js';
-import { EXIT, type CliContext } from './common.js';
+import { ControlServer } from './control/server.js';
+import { controlCommands, type ControlledMaster, type ReloadReply } from './control/commands.js';
+import { reportFailed, reportReady } from './daemon-report.js';
+import { formatLogLine, LogFile } from './log.js';
+import {
+  findMaster,
+  removePidFile,
+  removeStalePidFile,
+  writePidFile,
+  type MasterInfo,
+} from '../shared/pidfile.js';
+import { RuntimeStartError } from './errors.js';
+import { Runtime } from './runtime.js';
+import { installSignals } from './signals.js';
+import { VERSION } from '../version.js';
+import { EXIT, foreignMessage, type CliContext } from '../cli/common.js';
 
 export async function runMaster(context: CliContext, mode: { daemon: boolean }): Promise<number> {
   const { config, script } = context;
@@ -33,6 +39,10 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
   if (existing.state === 'running' || existing.state === 'unresponsive') {
     logFile.close();
     return failStart(context, mode, `already running, pid ${existing.pid}`);
+  }
+  if (existing.state === 'foreign') {
+    logFile.close();
+    return failStart(context, mode, foreignMessage(config.pidFile, existing.pid, existing.uid));
   }
   if (existing.state === 'stale') {
     log(`stale pid file ${config.pidFile} (${existing.reason}): replacing it`);
@@ -118,7 +128,7 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     logFile.close();
     return failStart(context, mode, message.replace(/^start failed: /, ''));
   }
-  const stopped = new Promise<void>((resolve) => runtime!.once('stop', resolve));
+  const stopped = new Promise<void>((resolve) => runtime.once('stop', resolve));
   try {
     // A stop signal that arrived before this point stops the workers as they come up.
     if (stopRequest) void runtime.stop(stopRequest);
