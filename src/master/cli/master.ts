@@ -8,6 +8,7 @@ import { findMaster, removePidFile, removeStalePidFile, writePidFile, type Maste
 import { RuntimeStartError } from '../errors.js';
 import { Runtime } from '../runtime.js';
 import { installSignals } from '../signals.js';
+import { systemdFromEnvironment } from '../systemd/index.js';
 import { VERSION } from '../../version.js';
 import { EXIT, type CliContext } from './common.js';
 
@@ -27,6 +28,9 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     logFile.write(line);
     if (!mode.daemon) process.stdout.write(`${line}\n`);
   };
+
+  // Type=notify under systemd: READY/RELOADING/STOPPING/STATUS/WATCHDOG (docs/deployment.md).
+  const systemd = systemdFromEnvironment(log);
 
   // Two `start -d` at once: the first to write the pid file wins; the second finds it here.
   const existing = await findMaster(config.pidFile);
@@ -51,7 +55,18 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     if (stopRequest) throw new Error('cannot reload: the master is stopping');
     const queued = runtime.reloadInProgress;
     if (queued) log('reload requested while a reload runs: it will run after it');
-    return { ...(await runtime.reload({ graceful, concurrency })), queued };
+    systemd?.reloading();
+    let outcome = '';
+    try {
+      const result = await runtime.reload({ graceful, concurrency });
+      if (result.halted) outcome = `reload halted at ${result.halted.slot}: ${result.halted.reason}`;
+      return { ...result, queued };
+    } catch (err) {
+      outcome = `reload failed: ${(err as Error).message}`;
+      throw err;
+    } finally {
+      systemd?.reloaded(outcome);
+    }
   };
   const info = (): MasterInfo => ({
     pid: process.pid,
@@ -110,12 +125,14 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
       stopTimeout: config.stopTimeout,
       readyTimeout: config.readyTimeout,
     });
+    systemd?.attach(runtime);
   } catch (err) {
     // Definitions the runtime refuses (no Worker, a bad count): same clean failure as a failed start.
     const message = `start failed: ${(err as Error).message}`;
     log(message);
     await cleanUp();
     logFile.close();
+    await systemd?.failed(message.replace(/^start failed: /, ''));
     return failStart(context, mode, message.replace(/^start failed: /, ''));
   }
   const stopped = new Promise<void>((resolve) => runtime!.once('stop', resolve));
@@ -137,13 +154,19 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     log(message);
     await cleanUp();
     logFile.close();
+    await systemd?.failed(message.replace(/^start failed: /, ''));
     return failStart(context, mode, message.replace(/^start failed: /, ''));
   }
   const ready = runtime.pids.length;
   log(`${ready} worker${ready === 1 ? '' : 's'} ready`);
+  await systemd?.ready();
   if (mode.daemon) await reportReady(ready);
   else process.stdout.write('Press Ctrl+C to stop. Start success.\n');
+  // The control socket and timers are unref'd (a library must not hold its host): the master itself stays
+  // up until it is stopped, also when every slot has failed and no worker runs (a reload brings them back).
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   await stopped;
+  clearInterval(keepAlive);
   await cleanUp();
   log(`master pid ${process.pid} stopped`);
   logFile.close();
