@@ -3,7 +3,7 @@
 import { ControlServer } from './control/server.js';
 import { controlCommands, type ControlledMaster, type ReloadReply } from './control/commands.js';
 import { reportFailed, reportReady } from './daemon-report.js';
-import { formatLogLine, LogFile } from './log.js';
+import { MasterLog } from './master-log.js';
 import {
   findMaster,
   removePidFile,
@@ -23,17 +23,19 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
   const startedAt = Date.now();
   process.title = `workerman-ts: master ${script}`;
 
-  const logFile = new LogFile(config.logFile);
+  let runtime: Runtime | null = null;
+  let logFile: MasterLog;
   try {
-    logFile.open();
+    // Only ready workers are told to reopen: one still loading has no SIGHUP handler yet (it would die of
+    // it), and opens the current file by name when it attaches, and again just before it reports ready.
+    const readyPids = () =>
+      (runtime?.workers ?? []).flatMap((w) => (w.state === 'ready' && w.pid ? [w.pid] : []));
+    logFile = new MasterLog(config, mode.daemon, readyPids);
   } catch (err) {
     return failStart(context, mode, `cannot open the log file: ${(err as Error).message}`);
   }
-  const log = (message: string) => {
-    const line = formatLogLine(message);
-    logFile.write(line);
-    if (!mode.daemon) process.stdout.write(`${line}\n`);
-  };
+  logFile.redirectStdio();
+  const log = logFile.log;
 
   // Type=notify under systemd: READY/RELOADING/STOPPING/STATUS/WATCHDOG (docs/deployment.md).
   const systemd = systemdFromEnvironment(log);
@@ -49,7 +51,6 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     removeStalePidFile(config.pidFile);
   }
 
-  let runtime: Runtime | null = null;
   let stopRequest: { graceful: boolean } | null = null;
   const stop = (graceful: boolean) => {
     if (stopRequest) return;
@@ -167,6 +168,7 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
   log(`${ready} worker${ready === 1 ? '' : 's'} ready`);
   await systemd?.ready();
   if (mode.daemon) await reportReady(ready);
+  else if (config.logFormat === 'json') log('start success');
   else process.stdout.write('Press Ctrl+C to stop. Start success.\n');
   // The control socket and timers are unref'd (a library must not hold its host): the master itself stays
   // up until it is stopped, also when every slot has failed and no worker runs (a reload brings them back).
