@@ -125,6 +125,13 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
   };
 
   log(`master pid ${process.pid} starting ${context.scriptName} (${mode.daemon ? 'daemon' : 'foreground'})`);
+  if (process.pid === 1) {
+    // libuv waits only for the processes Node spawned itself: an orphan reparented to us stays a zombie.
+    log(
+      'running as PID 1: orphaned processes are not reaped (zombies of what your workers spawn); ' +
+        'run under an init such as tini (docker run --init; see docs/deployment.md)',
+    );
+  }
   try {
     runtime = await Runtime.create(context.definitions, {
       script,
