@@ -14,7 +14,7 @@ export interface Rotation {
 
 /**
  * An append-only log file that can be reopened (SIGHUP, after logrotate moved it away) and rotates itself by
- * size. Created mode 0644. Writes are synchronous: the master logs a few lines per event, and a line written
+ * size. Created owner-only (0600). Writes are synchronous: the master logs a few lines per event, and a line written
  * just before exit must not be lost.
  */
 export class LogFile {
@@ -27,7 +27,7 @@ export class LogFile {
   ) {}
 
   open(): this {
-    this.fd = openSync(this.path, 'a', 0o644);
+    this.fd = openSync(this.path, 'a', 0o600);
     this.size = fstatSync(this.fd).size;
     return this;
   }

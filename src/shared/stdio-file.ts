@@ -20,7 +20,7 @@ type WriteCallback = (err?: Error | null) => void;
 
 /** Send process.stdout/stderr writes to `path` (append mode, shared by every process of the runtime). */
 export function redirectStdio(path: string): StdioFile {
-  let fd = openSync(path, 'a', 0o644);
+  let fd = openSync(path, 'a', 0o600);
   const write = (
     chunk: string | Uint8Array,
     encoding?: BufferEncoding | WriteCallback,
@@ -37,14 +37,14 @@ export function redirectStdio(path: string): StdioFile {
     if (done) process.nextTick(done, null);
     return true;
   };
-  process.stdout.write = write as typeof process.stdout.write;
-  process.stderr.write = write as typeof process.stderr.write;
+  process.stdout.write = write;
+  process.stderr.write = write;
   return {
     path,
     reopen() {
       const previous = fd;
       try {
-        fd = openSync(path, 'a', 0o644);
+        fd = openSync(path, 'a', 0o600);
       } catch {
         return; // keep writing to the file we have
       }

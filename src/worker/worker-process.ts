@@ -7,8 +7,10 @@ import {
   ENV_WORKER_NAME,
   EXIT_CODES,
   isMasterMessage,
+  tagged,
   type WorkerMessage,
 } from '../shared/messages.js';
+import { isConfigError } from '../shared/config-error.js';
 import {
   ENV_LOG_FORMAT,
   formatLogLine,
@@ -18,6 +20,9 @@ import {
 } from '../shared/log-format.js';
 import { ENV_STDOUT_FILE, redirectStdio, type StdioFile } from '../shared/stdio-file.js';
 import { installJsonConsole } from './console.js';
+
+/** `WORKERMAN_TS_STACK=1`: print the stack of a ConfigError from onWorkerStart too. */
+const ENV_STACK = 'WORKERMAN_TS_STACK';
 import { Timer } from './Timer.js';
 import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
@@ -38,13 +43,13 @@ function source(): LogSource {
 }
 
 function send(message: WorkerMessage): void {
-  if (process.connected) process.send?.(message);
+  if (process.connected) process.send?.(tagged(message));
 }
 
 /** Send, then exit once the message is handed to the channel (a bare exit could drop it). */
 function sendAndExit(message: WorkerMessage, code: number): void {
   if (!process.connected || !process.send) process.exit(code);
-  process.send(message, () => process.exit(code));
+  process.send(tagged(message), () => process.exit(code));
   setTimeout(() => process.exit(code), 1000).unref();
 }
 
@@ -103,9 +108,12 @@ async function start(definition: Worker): Promise<void> {
   try {
     await definition.onWorkerStart?.(definition);
   } catch (err) {
-    logError('onWorkerStart failed', err);
+    const config = isConfigError(err);
+    // A configuration error is reported once, by the master, without a stack (unless asked for):
+    // the same trace five times over told nobody anything.
+    if (!config || process.env[ENV_STACK] === '1') logError('onWorkerStart failed', err);
     sendAndExit(
-      { wm: 'startFailed', error: err instanceof Error ? err.message : String(err) },
+      { wm: 'startFailed', error: err instanceof Error ? err.message : String(err), config },
       EXIT_CODES.START_FAILED,
     );
     return;
