@@ -8,6 +8,7 @@ import { join, dirname } from 'node:path';
 import { rmSync, writeFileSync } from 'node:fs';
 import { run, useAppDir } from '../helpers/processes.js';
 import { bindNotifySocket, type NotifyMessage } from '../helpers/notify-socket.js';
+import { startWsServer } from '../helpers/servers.js';
 
 const app = useAppDir();
 const script = app.write(
@@ -137,4 +138,37 @@ test('without systemd-notify on PATH the master says so once and runs on', async
   assert.equal((await master.exited()).code, 0);
   assert.equal(socket.messages().length, 0);
   assert.equal(master.output().match(/was not found on PATH/g)?.length, 1, 'said once');
+});
+
+test('STATUS counts the client connections of every worker (1,200 over two workers)', async () => {
+  const server = await startWsServer();
+  const feed = app.write(
+    'feed.mjs',
+    `import { Worker, AsyncTcpConnection } from 'workerman-ts';
+Worker.stopTimeout = 3;
+const w = new Worker({ name: 'feed', count: 2 });
+w.onWorkerStart = () => {
+  for (let i = 0; i < 600; i++) new AsyncTcpConnection('${server.url}').connect();
+};
+Worker.runAll();
+`,
+  );
+  const socket = await bindNotifySocket(`@wmts-notify-conn-${process.pid}-${Date.now()}`);
+  const master = run([feed, 'start'], {
+    cwd: dirname(feed),
+    env: { NOTIFY_SOCKET: socket.address, WATCHDOG_USEC: '1000000' },
+  });
+  try {
+    await socket.waitFor(is('READY'));
+    const counted = await socket.waitFor(
+      (m) => m.fields.STATUS === '2/2 workers ready, 1,200 connections',
+      0,
+      30_000,
+    );
+    assert.ok(counted.index > 0);
+  } finally {
+    master.child.kill('SIGTERM');
+    await master.exited();
+    await server.close();
+  }
 });
