@@ -10,6 +10,7 @@ import {
   type Worker,
 } from '../worker/Worker.js';
 import { RuntimeStartError } from './errors.js';
+import { checkListenOptions } from '../worker/listen-options.js';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
 import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
 import type { ReloadResult } from './reload.js';
@@ -210,6 +211,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         throw new RuntimeStartError(
           `Worker "${String(w.name)}": count must be a whole number >= 1, got ${show(w.count)}`,
         );
+      }
+      // listen options set after the constructor: checked here too, before any process is forked
+      try {
+        checkListenOptions(w as never);
+      } catch (err) {
+        throw new RuntimeStartError((err as Error).message);
       }
     }
     const defs: WorkerDefinition[] = definitions.map((w, index) => ({
