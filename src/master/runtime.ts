@@ -84,6 +84,8 @@ export interface RuntimeEvents {
   workerReady: [slot: SlotSnapshot];
   workerExit: [slot: SlotSnapshot, code: number | null, signal: string | null];
   reload: [result: ReloadResult];
+  /** A stop began (whoever asked: stop(), a signal, the control socket, Worker.stopAll()). */
+  stopping: [];
   stop: [];
   error: [error: Error];
   log: [message: string];
@@ -269,6 +271,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.statusService.status(options);
   }
 
+  /** @internal The status document from the counters the workers pushed last, without asking them. */
+  statusSnapshot(): StatusReport {
+    return this.statusService.snapshot();
+  }
+
   /** Every client connection of every worker: the document `connections --json` prints. */
   connections(options: { busyAfterMs?: number } = {}): Promise<ConnectionsReport> {
     return this.statusService.connections(options);
@@ -426,6 +433,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       );
     }
     this.log(options.graceful ? 'stopping gracefully' : 'stopping');
+    this.emit('stopping');
     this.stopping = (async () => {
       await engine().stopWorkers(this.supervisor, {
         graceful: options.graceful ?? false,
