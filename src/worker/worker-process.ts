@@ -3,12 +3,15 @@
 import { surviveBrokenPipes } from '../broken-pipe.js';
 import { AsyncTcpConnection } from '../connection/index.js';
 import { EXIT_CODES, isMasterMessage, type WorkerMessage } from '../shared/messages.js';
+import { KeyAssignment } from './keys.js';
 import { Timer } from './Timer.js';
 import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
 
 let current: Worker | null = null;
 let stopping = false;
+/** The work keys of this process (docs/sharding.md), if its Worker has any. */
+let assignment: KeyAssignment | null = null;
 
 function label(): string {
   return current
@@ -72,6 +75,12 @@ async function start(definition: Worker): Promise<void> {
   if (stopping) return; // the master asked us to stop while the script was still loading
   try {
     await definition.onWorkerStart?.(definition);
+    if (definition.keys.length > 0 || definition.onKeysAssigned) {
+      assignment = new KeyAssignment(definition, (line) =>
+        console.error(`[workerman-ts] ${label()}: ${line}`),
+      );
+      await assignment.start(); // the keys this process owns are subscribed before it counts as ready
+    }
   } catch (err) {
     logError('onWorkerStart failed', err);
     sendAndExit(
@@ -114,6 +123,9 @@ async function stop(graceful: boolean, timeoutMs: number): Promise<void> {
   if (stopping) return;
   stopping = true;
   const worker = current;
+  // Leave the coordinator's group first, so the others take over the keys while we wind down.
+  if (assignment)
+    await withDeadline(assignment.stop(), 2000).catch((err) => logError('leaving the key group failed', err));
   if (worker?.onWorkerStop) {
     try {
       await withDeadline(
