@@ -73,6 +73,8 @@ export class RedisMember implements Coordinator {
   private state: CoordinatorState = 'connecting';
   private since = Date.now();
   private lastError: string | null = null;
+  /** The client's last connection error (ECONNREFUSED ...): a better reason than "stream not writeable". */
+  private connectionError: string | null = null;
   private inFlight = false;
   private again = false;
   private stopped = false;
@@ -132,7 +134,8 @@ export class RedisMember implements Coordinator {
     const client = new IORedis(this.url, options) as Redis & GroupCommands;
     client.defineCommand('wmRound', { numberOfKeys: 3, lua: ROUND });
     client.defineCommand('wmLeave', { numberOfKeys: 2, lua: LEAVE });
-    client.on('error', (err: Error) => (this.lastError = err.message)); // reported by the rounds
+    client.on('error', (err: Error) => (this.connectionError = err.message)); // reported by the rounds
+    client.on('ready', () => (this.connectionError = null));
     client.on('ready', () => this.nudge());
     this.client = client;
     // Joins and leaves are published: the others run a round at once instead of at their next renewal.
@@ -272,13 +275,14 @@ export class RedisMember implements Coordinator {
 
   private onFailure(err: Error): void {
     this.lastRoundFailed = true;
-    this.lastError = err.message;
+    this.lastError =
+      this.client?.status !== 'ready' && this.connectionError ? this.connectionError : err.message;
     if (this.state === 'unreachable') return;
     const keep = this.assignment.worker.whenCoordinatorDown !== 'release';
     const owned = this.assignment.ownedKeys().size;
     this.setState('unreachable');
     this.log(
-      `coordinator ${maskUrl(this.url)} unreachable (${err.message}): ` +
+      `coordinator ${maskUrl(this.url)} unreachable (${this.lastError}): ` +
         (keep ? `keeping ${owned} keys until it is back` : `releasing ${owned} keys when the lease ends`),
     );
   }
