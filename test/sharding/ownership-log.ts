@@ -1,5 +1,5 @@
 // The ownership record of the coordinator tests and the failover benchmark: each worker of the app appends
-// `<epoch ms> <json {added, removed}>` lines to owners/<master pid>-<pid>.log from onKeysAssigned; this
+// `<epoch ms> <json {added, removed}>` lines to owners/<master pid>-<pid>-<id>.log from onKeysAssigned; this
 // file reads them back into intervals and answers "who owns what now" and "for how long did two own a key".
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ const keys = Array.from({ length: ${keys} }, (_, i) => 'room-' + i);
 const bots = new Worker({ name: 'bots', count: 2, keys, leaseTtl: Number(process.env.LEASE_TTL) });
 bots.whenCoordinatorDown = process.env.WHEN_DOWN ?? 'keep';
 bots.onKeysAssigned = (worker, added, removed) => {
-  appendFileSync(dir + process.ppid + '-' + process.pid + '.log', Date.now() + ' ' + JSON.stringify({ added, removed }) + '\\n');
+  appendFileSync(dir + process.ppid + '-' + process.pid + '-' + worker.id + '.log', Date.now() + ' ' + JSON.stringify({ added, removed }) + '\\n');
 };
 Worker.runAll();
 `;
@@ -33,13 +33,13 @@ export interface Interval {
 export interface Ownership {
   /** Per key, every interval some worker owned it. */
   intervals: Map<string, Interval[]>;
-  /** Per worker (`<master pid>-<pid>`), the keys it owns at the end of its record. */
+  /** Per worker (`<master pid>-<pid>-<id>`), the keys it owns at the end of its record. */
   owned: Map<string, Set<string>>;
   /** Every change: time, worker, +added -removed. */
   events: { at: number; worker: string; added: number; removed: number }[];
 }
 
-/** Read owners/*.log; a worker in `deadAt` (by master pid) stops owning at that time (it was SIGKILLed). */
+/** Read owners/*.log; a worker in `deadAt` (by its master's pid or its own) stops owning then (SIGKILLed). */
 export function readOwnership(dir: string, deadAt: Map<number, number> = new Map()): Ownership {
   const intervals = new Map<string, Interval[]>();
   const owned = new Map<string, Set<string>>();
@@ -52,7 +52,8 @@ export function readOwnership(dir: string, deadAt: Map<number, number> = new Map
   }
   for (const file of files) {
     const worker = file.replace(/\.log$/, '');
-    const end = deadAt.get(Number(worker.split('-')[0])) ?? Infinity;
+    const [master, pid] = worker.split('-').map(Number) as [number, number];
+    const end = deadAt.get(master) ?? deadAt.get(pid) ?? Infinity;
     const open = new Map<string, Interval>();
     for (const line of readFileSync(join(dir, 'owners', file), 'utf8').split('\n')) {
       if (!line) continue;
@@ -109,4 +110,19 @@ export function longestOverlap(o: Ownership, now: number): { ms: number; key: st
     }
   }
   return worst;
+}
+
+/** Per key, the slot id (`worker.id`) of its live owner (keys with no or several owners are left out). */
+export function slotOfKeys(o: Ownership): Map<string, number> {
+  const slots = new Map<string, number>();
+  const seen = new Set<string>();
+  for (const [worker, set] of o.owned) {
+    const id = Number(worker.split('-')[2]);
+    for (const key of set) {
+      if (seen.has(key)) slots.delete(key);
+      else slots.set(key, id);
+      seen.add(key);
+    }
+  }
+  return slots;
 }
