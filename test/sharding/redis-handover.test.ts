@@ -69,9 +69,11 @@ test(
       process.kill(victim, 'SIGKILL');
       deadAt.set(victim, Date.now());
       const deadline = Date.now() + 15_000;
-      while (
-        (await ping(copy.child.pid!)).slots.find((s) => s.id === 0 && s.state === 'ready')?.pid === victim
-      ) {
+      const replaced = async () => {
+        const slot = (await ping(copy.child.pid!)).slots.find((s) => s.id === 0);
+        return slot?.state === 'ready' && slot.pid !== victim;
+      };
+      while (!(await replaced())) {
         assert.ok(Date.now() < deadline, 'slot 0 was replaced');
         await sleep(50);
       }
