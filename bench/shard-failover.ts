@@ -49,10 +49,13 @@ function startCopy(dir: string, script: string, name: string, url: string): Prom
     const timer = setTimeout(() => fail(new Error(`copy ${name} did not start:\n${output}`)), 30_000);
     const onData = (d: Buffer) => {
       output += d.toString();
-      if (output.includes('Start success')) ((output = ''), clearTimeout(timer), ok(child));
+      if (!output.includes('Start success')) return;
+      output = '';
+      clearTimeout(timer);
+      ok(child);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   });
 }
 

@@ -6,6 +6,7 @@ export { Worker, type WorkerOptions, type WorkerCallback, type WorkerExitCallbac
 export { Timer } from './worker/Timer.js';
 export { Runtime, type RuntimeOptions, type RuntimeEvents, type SlotSnapshot } from './master/runtime.js';
 export { RuntimeStartError } from './master/errors.js';
+export { ConfigError, CONFIG_ERROR_CODE, isConfigError } from './shared/config-error.js';
 export type {
   StatusReport,
   MasterStatus,

@@ -19,6 +19,7 @@ import { packagePath } from '../package-path.js';
 import type { Endpoints } from './status/endpoints.js';
 import type { StatusService, ConnectionsReport, StatusReport } from './status/index.js';
 import type { Slot, SlotState, Supervisor, WorkerDefinition } from './supervisor.js';
+import type { HangWatch } from './hang-watch.js';
 
 /**
  * The supervisor, status service, reload and stop machinery, imported by the first start()/create():
@@ -62,6 +63,8 @@ export interface RuntimeOptions {
   metricsListen?: string;
   /** A worker that does not answer a status request within this many ms shows as `busy`. Default 300. */
   busyAfterMs?: number;
+  /** Seconds of silence after which a ready worker is killed and replaced (hung). Default: `Worker.hangTimeout` (0 = off). */
+  hangTimeout?: number;
 }
 
 /** One slot as `rt.workers` shows it. */
@@ -112,6 +115,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly statusService: StatusService;
   private readonly endpoints: Endpoints;
   private readonly metricsListen: string;
+  private readonly hangWatch: HangWatch;
 
   /**
    * Load `options.script` (its `Worker.runAll()` only hands over its Worker definitions here), fork every
@@ -239,6 +243,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       },
     );
     this.endpoints = new Endpoints(this.statusService);
+    const hangTimeout = options.hangTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'hangTimeout') : 0);
+    this.hangWatch = new (engine().HangWatch)(this.supervisor, {
+      hangTimeoutMs: hangTimeout * 1000,
+      log: (message) => this.log(message),
+    });
+    this.hangWatch.start();
+    this.once('stop', () => this.hangWatch.stop());
     this.metricsListen = options.metricsListen ?? WorkerClass?.metricsListen ?? '';
   }
 
@@ -284,7 +295,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       const expected = s.stopping || slot.state === 'stopping' || slot.process?.process.pid !== pid;
       // Emitted before the supervisor decides: a start failure that is the last allowed one is not replaced.
       const startFailure = slot.readyAt === 0 || code === EXIT_CODES.START_FAILED;
-      const givingUp = startFailure && slot.startFailures + 1 >= MAX_START_FAILURES;
+      const givingUp = startFailure && (slot.configError || slot.startFailures + 1 >= MAX_START_FAILURES);
       const outcome = expected ? '' : givingUp ? '' : ', replacing it';
       this.log(`worker ${label(slot)} pid ${pid} exited: ${engine().describeExit(code, signal)}${outcome}`);
       this.emit('workerExit', snapshot(slot), code, signal);
@@ -459,6 +470,10 @@ async function callHook(fn: () => unknown, runtime: Runtime): Promise<void> {
   }
 }
 
+function zeroOk(key: string): boolean {
+  return key === 'stopTimeout' || key === 'hangTimeout';
+}
+
 /** Bad option types fail at once with a TypeError that names the option (not later as a timeout). */
 function checkOptions(options: RuntimeOptions): void {
   for (const key of ['script', 'module', 'export', 'metricsListen'] as const) {
@@ -467,15 +482,19 @@ function checkOptions(options: RuntimeOptions): void {
       throw new TypeError(`Runtime.start: ${key} must be a string, got ${typeof value}`);
     }
   }
-  const numbers = { stopTimeout: 'seconds', readyTimeout: 'seconds', busyAfterMs: 'milliseconds' } as const;
+  const numbers = {
+    stopTimeout: 'seconds',
+    readyTimeout: 'seconds',
+    busyAfterMs: 'milliseconds',
+    hangTimeout: 'seconds',
+  } as const;
   for (const [key, unit] of Object.entries(numbers) as [keyof typeof numbers, string][]) {
     const value = options[key];
     if (value === undefined) continue;
-    const ok =
-      typeof value === 'number' && Number.isFinite(value) && (key === 'stopTimeout' ? value >= 0 : value > 0);
+    const ok = typeof value === 'number' && Number.isFinite(value) && (zeroOk(key) ? value >= 0 : value > 0);
     if (!ok) {
       throw new TypeError(
-        `Runtime.start: ${key} must be a number of ${unit} ${key === 'stopTimeout' ? '>= 0' : '> 0'}, got ${show(value)}`,
+        `Runtime.start: ${key} must be a number of ${unit} ${zeroOk(key) ? '>= 0' : '> 0'}, got ${show(value)}`,
       );
     }
   }

@@ -9,6 +9,7 @@ import {
   ENV_WORKER_NAME,
   EXIT_CODES,
   isWorkerMessage,
+  tagged,
   type MasterMessage,
   type WorkerMessage,
 } from '../shared/messages.js';
@@ -34,6 +35,10 @@ export interface Slot {
   consecutiveCrashes: number;
   /** Consecutive exits before ever becoming ready. */
   startFailures: number;
+  /** Why the master itself ended the process (a hang), shown as lastError instead of "killed by SIGKILL". */
+  exitReason: string | null;
+  /** The last start failed with a ConfigError: no retry can fix it, so the slot fails at once. */
+  configError: boolean;
   lastError: string | null;
   startedAt: number;
   readyAt: number;
@@ -84,6 +89,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           restarts: 0,
           consecutiveCrashes: 0,
           startFailures: 0,
+          configError: false,
+          exitReason: null,
           lastError: null,
           startedAt: 0,
           readyAt: 0,
@@ -114,7 +121,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     worker.on('message', (message: unknown) => {
       if (!isWorkerMessage(message)) return;
       if (message.wm === 'ready' && slot.process === worker) this.markReady(slot);
-      if (message.wm === 'startFailed' && slot.process === worker) slot.lastError = message.error;
+      if (message.wm === 'startFailed' && slot.process === worker) {
+        slot.lastError = message.error;
+        slot.configError = message.config === true;
+      }
       this.emit('message', slot, message, worker);
     });
     worker.on('exit', (code, signal) => this.onExit(slot, worker, pid, code, signal));
@@ -127,12 +137,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Make `worker` the process of `slot` (a reload's replacement, once it is ready). */
   adopt(slot: Slot, worker: ClusterWorker): void {
     slot.process = worker;
+    slot.configError = false;
+    slot.exitReason = null;
     slot.state = 'starting';
     slot.startedAt = Date.now();
     slot.readyAt = 0;
   }
 
   markReady(slot: Slot): void {
+    slot.configError = false;
     slot.state = 'ready';
     slot.readyAt = Date.now();
     slot.startFailures = 0;
@@ -141,7 +154,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Send a message to a worker process, ignoring a channel that is already closed. */
   send(worker: ClusterWorker, message: MasterMessage): void {
-    if (worker.isConnected()) worker.send(message);
+    if (worker.isConnected()) worker.send(tagged(message));
   }
 
   startAll(): void {
@@ -179,6 +192,11 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (!wasReady || code === EXIT_CODES.START_FAILED) {
       slot.startFailures++;
       if (!slot.lastError) slot.lastError = describeExit(code, signal);
+      if (slot.configError) {
+        slot.state = 'failed';
+        this.emit('slotFailed', slot, `configuration error in onWorkerStart: ${slot.lastError}`);
+        return;
+      }
       if (slot.startFailures >= this.options.maxStartFailures) {
         slot.state = 'failed';
         this.emit(
@@ -191,7 +209,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       this.scheduleRestart(slot, slot.startFailures);
     } else {
       if (Date.now() - slot.startedAt >= this.options.resetAfterMs) slot.consecutiveCrashes = 0;
-      slot.lastError = describeExit(code, signal);
+      slot.lastError = slot.exitReason ?? describeExit(code, signal);
       this.scheduleRestart(slot, slot.consecutiveCrashes++);
     }
   }

@@ -54,7 +54,10 @@ export function shardOf(key: string, total: number): number {
   let bestWeight = -1;
   for (let i = 0; i < total; i++) {
     const w = weight(k, digests[i]!);
-    if (w > bestWeight) ((best = i), (bestWeight = w)); // ties (1 in 2^32): the lower index
+    if (w > bestWeight) {
+      best = i; // ties (1 in 2^32): the lower index
+      bestWeight = w;
+    }
   }
   return best;
 }

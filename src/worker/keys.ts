@@ -26,6 +26,12 @@ export function activeAssignment(): KeyAssignment | null {
   return active;
 }
 
+/** Make `assignment` this process's (one per worker process), then start it. */
+export function startAssignment(assignment: KeyAssignment): Promise<void> {
+  active = assignment;
+  return assignment.start();
+}
+
 export class KeyAssignment {
   private owned = new Set<string>();
   /** onKeysAssigned calls, one after the other: a slow (async) callback is never overtaken. */
@@ -48,7 +54,6 @@ export class KeyAssignment {
 
   /** Start: static keys at once, or join the Redis group (loads ioredis). */
   async start(): Promise<void> {
-    active = this;
     const url = this.worker.coordinator || (this.worker.constructor as typeof Worker).coordinator;
     if (!url) {
       this.apply(this.worker.keys.filter((key) => this.ownsKey(key)));

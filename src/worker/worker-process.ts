@@ -2,11 +2,15 @@
 // Mirrors Node's lib/internal/cluster/child.js: one message handler, one small function per verb.
 import { surviveBrokenPipes } from '../broken-pipe.js';
 import { AsyncTcpConnection } from '../connection/index.js';
-import { EXIT_CODES, isMasterMessage, type WorkerMessage } from '../shared/messages.js';
-import { KeyAssignment } from './keys.js';
+import { EXIT_CODES, isMasterMessage, tagged, type WorkerMessage } from '../shared/messages.js';
+import { isConfigError } from '../shared/config-error.js';
+import { KeyAssignment, startAssignment } from './keys.js';
 import { Timer } from './Timer.js';
 import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
+
+/** `WORKERMAN_TS_STACK=1`: print the stack of a ConfigError from onWorkerStart too. */
+const ENV_STACK = 'WORKERMAN_TS_STACK';
 
 let current: Worker | null = null;
 let stopping = false;
@@ -20,13 +24,13 @@ function label(): string {
 }
 
 function send(message: WorkerMessage): void {
-  if (process.connected) process.send?.(message);
+  if (process.connected) process.send?.(tagged(message));
 }
 
 /** Send, then exit once the message is handed to the channel (a bare exit could drop it). */
 function sendAndExit(message: WorkerMessage, code: number): void {
   if (!process.connected || !process.send) process.exit(code);
-  process.send(message, () => process.exit(code));
+  process.send(tagged(message), () => process.exit(code));
   setTimeout(() => process.exit(code), 1000).unref();
 }
 
@@ -79,12 +83,15 @@ async function start(definition: Worker): Promise<void> {
       assignment = new KeyAssignment(definition, (line) =>
         console.error(`[workerman-ts] ${label()}: ${line}`),
       );
-      await assignment.start(); // the keys this process owns are subscribed before it counts as ready
+      await startAssignment(assignment); // the keys this process owns are subscribed before it counts as ready
     }
   } catch (err) {
-    logError('onWorkerStart failed', err);
+    const config = isConfigError(err);
+    // A configuration error is reported once, by the master, without a stack (unless asked for):
+    // the same trace five times over told nobody anything.
+    if (!config || process.env[ENV_STACK] === '1') logError('onWorkerStart failed', err);
     sendAndExit(
-      { wm: 'startFailed', error: err instanceof Error ? err.message : String(err) },
+      { wm: 'startFailed', error: err instanceof Error ? err.message : String(err), config },
       EXIT_CODES.START_FAILED,
     );
     return;

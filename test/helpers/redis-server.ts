@@ -57,8 +57,8 @@ export async function startRedis(): Promise<RedisServer> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = proc;
-    proc.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-    proc.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    proc.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    proc.stderr.on('data', (d: Buffer) => (output += d.toString()));
     const exited = new Promise<false>((r) => proc.once('exit', () => r(false)));
     const deadline = Date.now() + 5000;
     while (Date.now() < deadline) {

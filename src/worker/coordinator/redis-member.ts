@@ -220,7 +220,10 @@ export class RedisMember implements Coordinator {
       if (!this.stopped) this.onFailure(err as Error);
     } finally {
       this.inFlight = false;
-      if (this.again) ((this.again = false), (next = 10));
+      if (this.again) {
+        this.again = false;
+        next = 10;
+      }
       this.schedule(next);
     }
   }
