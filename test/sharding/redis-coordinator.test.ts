@@ -137,6 +137,17 @@ test(
         assert.ok(keys.owned > 0);
         assert.match(keys.coordinator.lastError ?? '', /ECONNREFUSED|closed|reset/i);
       }
+      const table = run([script, 'status'], {
+        cwd: app.dir,
+        env: { PID_FILE: join(app.dir, 'a.pid'), LOG_FILE: join(app.dir, 'a.log'), REDIS_URL: 'redis://x' },
+      });
+      assert.equal((await table.exited(15_000)).code, 0, table.output());
+      assert.match(table.output(), /\bkeys\b/, 'a keys column');
+      assert.match(table.output(), /\d+\/300 unreachable/);
+      assert.match(
+        table.output(),
+        /bots#0: coordinator redis:\/\/127\.0\.0\.1:\d+ unreachable since \S+ \(.+\), owns \d+ keys/,
+      );
       // Back (empty: no persistence): the workers re-register and keep what they have.
       await redis.start();
       for (const copy of live) await copy.running.waitFor(/reachable again/, 15_000);

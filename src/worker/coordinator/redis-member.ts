@@ -5,6 +5,7 @@
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
+import { ConfigError } from '../../shared/config-error.js';
 import type { CoordinatorState, CoordinatorStatus } from '../../shared/keys-status.js';
 import { digest32, ownerOf, type HrwMember } from '../hrw.js';
 import type { Coordinator, KeyAssignment } from '../keys.js';
@@ -119,7 +120,7 @@ export class RedisMember implements Coordinator {
     try {
       ({ Redis: IORedis } = await import('ioredis'));
     } catch (err) {
-      throw new Error(
+      throw new ConfigError(
         `coordinator ${maskUrl(this.url)} needs the ioredis package (npm install ioredis): ${(err as Error).message}`,
       );
     }
