@@ -116,7 +116,7 @@ async function start(definition: Worker): Promise<void> {
     await definition.onWorkerStart?.(definition);
     if (definition.keys.length > 0 || definition.onKeysAssigned) {
       assignment = new KeyAssignment(definition, (line) =>
-        console.error(`[workerman-ts] ${label()}: ${line}`),
+        process.stderr.write(`${formatLogLine(logFormat, source(), line)}\n`),
       );
       await startAssignment(assignment); // the keys this process owns are subscribed before it counts as ready
     }
