@@ -4,6 +4,7 @@ import './master/primary.js';
 export * from './connection/index.js';
 export { Worker, type WorkerOptions, type WorkerCallback, type WorkerExitCallback } from './worker/Worker.js';
 export { Timer } from './worker/Timer.js';
+export { Channel, type ChannelHandler, type ChannelSender } from './worker/Channel.js';
 export { Runtime, type RuntimeOptions, type RuntimeEvents, type SlotSnapshot } from './master/runtime.js';
 export { RuntimeStartError } from './master/errors.js';
 export type {
@@ -16,5 +17,6 @@ export type {
   ConnectionStatus,
 } from './master/status/report.js';
 export type { ReloadResult } from './master/reload.js';
+export type { ChannelRelayStats } from './master/channel-relay.js';
 export type { SlotState } from './master/supervisor.js';
 export { VERSION } from './version.js';

@@ -18,13 +18,32 @@ export const EXIT_CODES = {
 export type MasterMessage =
   | { wm: 'stop'; graceful: boolean; timeoutMs: number }
   | { wm: 'reload' }
-  | { wm: 'stats'; requestId: number; connections: boolean };
+  | { wm: 'stats'; requestId: number; connections: boolean }
+  | ChannelDelivery;
+
+/** A Channel message relayed by the master to a subscribed worker (src/worker/Channel.ts). */
+export interface ChannelDelivery {
+  wm: 'channel';
+  topic: string;
+  data: unknown;
+  from: ChannelSender;
+}
+
+/** Who published a Channel message: the worker process (or `master` with id -1 for Runtime#publish). */
+export interface ChannelSender {
+  name: string;
+  id: number;
+  pid: number;
+}
 
 /** Worker -> master. */
 export type WorkerMessage =
   | { wm: 'ready' }
   | { wm: 'startFailed'; error: string }
   | { wm: 'stopAll' }
+  | { wm: 'subscribe'; topic: string }
+  | { wm: 'unsubscribe'; topic: string }
+  | { wm: 'publish'; topic: string; data: unknown }
   | {
       wm: 'stats';
       requestId: number;

@@ -3,6 +3,7 @@
 import { surviveBrokenPipes } from '../broken-pipe.js';
 import { AsyncTcpConnection } from '../connection/index.js';
 import { EXIT_CODES, isMasterMessage, type WorkerMessage } from '../shared/messages.js';
+import { deliverChannelMessage } from './Channel.js';
 import { Timer } from './Timer.js';
 import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
@@ -95,6 +96,9 @@ function onMessage(message: unknown): void {
       break;
     case 'stats':
       send(statsReply(msg));
+      break;
+    case 'channel':
+      deliverChannelMessage(msg);
       break;
   }
 }
