@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { benchFile, spawnChild, spawnCommand } from './lib/procs.js';
 import { connectionBudget } from './lib/limits.js';
 import { runDir, runEnv } from './lib/rundir.js';
-import { controlRequest } from '../src/master/control/client.js';
+import { controlRequest } from '../src/shared/control/client.js';
 import { expandConnections, type ConnectionsTable, type WorkerRows } from '../src/master/status/report.js';
 import { atMost, below, interleave, isMain, noMore, report, roundCount } from './lib/stats.js';
 

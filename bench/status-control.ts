@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocketServer } from 'ws';
-import { controlRequest } from '../src/master/control/client.js';
+import { controlRequest } from '../src/shared/control/client.js';
 import {
   expandConnections,
   type ConnectionsReport,
@@ -50,7 +50,7 @@ async function measure<T>(
 /** Where a streamed `connections` round trip goes: socket connect, first byte (the first worker answered), last byte, parsing all lines afterwards (the CLI parses while receiving). */
 async function breakdown(pid: number): Promise<void> {
   const { connect } = await import('node:net');
-  const { controlSocketPath } = await import('../src/master/control/socket-path.js');
+  const { controlSocketPath } = await import('../src/shared/control/socket-path.js');
   const rows: number[][] = [];
   for (let i = 0; i < RUNS; i++) {
     const t0 = performance.now();

@@ -19,7 +19,7 @@ if (scriptIndex < 0) {
     process.exit(0);
   }
   if (args.includes('--help') || args.includes('-h')) {
-    const { usage } = await import('../src/master/cli/index.js');
+    const { usage } = await import('../src/cli/index.js');
     process.stdout.write(usage('<script>'));
     process.exit(0);
   }

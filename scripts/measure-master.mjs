@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const { controlRequest } = await import(join(ROOT, 'dist/src/master/control/client.js'));
-const { isRunning } = await import(join(ROOT, 'dist/src/master/pidfile.js'));
+const { controlRequest } = await import(join(ROOT, 'dist/src/shared/control/client.js'));
+const { isRunning } = await import(join(ROOT, 'dist/src/shared/pidfile.js'));
 const rounds = Number(process.argv[2] ?? 5);
 
 const dir = mkdtempSync(join(tmpdir(), 'wmts-measure-'));

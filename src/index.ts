@@ -1,5 +1,5 @@
 // The public API of workerman-ts, and nothing else.
-import './master/primary.js';
+import './primary.js';
 
 export * from './connection/index.js';
 export { Worker, type WorkerOptions, type WorkerCallback, type WorkerExitCallback } from './worker/Worker.js';

@@ -2,7 +2,7 @@
 // workers, which print to the same pipe, keep running; nothing crashes on EPIPE, nothing is restarted.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isRunning } from '../../src/master/pidfile.js';
+import { isRunning } from '../../src/shared/pidfile.js';
 import { run } from '../helpers/processes.js';
 import { cli, ping, readPid, testApp } from './cli-helpers.js';
 

@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { after } from 'node:test';
-import { controlRequest } from '../../src/master/control/client.js';
-import type { MasterInfo } from '../../src/master/pidfile.js';
+import { controlRequest } from '../../src/shared/control/client.js';
+import type { MasterInfo } from '../../src/shared/pidfile.js';
 import { killAll, makeAppDir, run, type AppDir } from '../helpers/processes.js';
 
 export interface Outcome {

@@ -6,7 +6,7 @@ import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { BIN, run } from '../helpers/processes.js';
-import { isRunning } from '../../src/master/pidfile.js';
+import { isRunning } from '../../src/shared/pidfile.js';
 import { cli, ping, readPid, readText, testApp } from './cli-helpers.js';
 
 const { app, script, pidFile, logFile } = testApp();
@@ -57,7 +57,7 @@ test('a pid file with a dead pid is reported as stale and removed', async () => 
 
 test('the control socket a SIGKILLed master left behind is removed with its stale pid file', async () => {
   const { controlSocketPath, ensureControlDirectory } =
-    await import('../../src/master/control/socket-path.js');
+    await import('../../src/shared/control/socket-path.js');
   const pid = deadPid();
   ensureControlDirectory();
   writeFileSync(controlSocketPath(pid), ''); // what a master killed with SIGKILL leaves

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { isRunning } from '../../src/master/pidfile.js';
+import { isRunning } from '../../src/shared/pidfile.js';
 import { cli, eventually, ping, readPid, readText, testApp, type TestApp } from './cli-helpers.js';
 
 const source = `import { Worker } from 'workerman-ts';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { killAll, makeAppDir } from '../helpers/processes.js';
-import { isRunning } from '../../src/master/pidfile.js';
+import { isRunning } from '../../src/shared/pidfile.js';
 import { appSource, cli, eventually, killGroup, ping, readPid, readText } from './cli-helpers.js';
 
 const app = makeAppDir();

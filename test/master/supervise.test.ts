@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run } from '../helpers/processes.js';
-import { isRunning } from '../../src/master/pidfile.js';
+import { isRunning } from '../../src/shared/pidfile.js';
 import { cli, eventually, ping, readPid, readText, slotPid, testApp } from './cli-helpers.js';
 
 const { app, script, pidFile, logFile } = testApp();

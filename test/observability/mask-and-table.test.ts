@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { maskUrl } from '../../src/worker/stats.js';
-import { formatBytes, formatDuration, renderTable, wantsColour } from '../../src/master/cli/table.js';
+import { formatBytes, formatDuration, renderTable, wantsColour } from '../../src/cli/table.js';
 import { CONNECTION_COLUMNS } from '../../src/shared/messages.js';
 import { connectionRow, expandConnections, isConnectionsTable } from '../../src/master/status/report.js';
-import { lineReader } from '../../src/master/control/protocol.js';
+import { lineReader } from '../../src/shared/control/protocol.js';
 
 test('maskUrl hides credentials and secret query values, and leaves masked or clean URLs untouched', () => {
   assert.equal(maskUrl('wss://u:pw@h.example/x?token=abc&a=1'), 'wss://***:***@h.example/x?token=***&a=1');

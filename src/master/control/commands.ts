@@ -2,10 +2,10 @@
 // add one line to the table in controlCommands().
 import type { ReloadResult } from '../reload.js';
 import type { Runtime } from '../runtime.js';
-import type { MasterInfo } from '../pidfile.js';
+import type { MasterInfo } from '../../shared/pidfile.js';
 import type { ControlHandler } from './server.js';
 import { isReloadConcurrency } from '../../worker/Worker.js';
-import { StreamedReply } from './protocol.js';
+import { StreamedReply } from '../../shared/control/protocol.js';
 
 /** What the handlers can reach in the running master. */
 export interface ControlledMaster {

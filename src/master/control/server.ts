@@ -1,8 +1,13 @@
 // The master's control socket: answers status/connections/reload/stop from the CLI as JSON lines.
 import { createServer, type Server, type Socket } from 'node:net';
 import { chmodSync, unlinkSync } from 'node:fs';
-import { controlSocketPath, ensureControlDirectory } from './socket-path.js';
-import { lineReader, StreamedReply, type ControlReply, type ControlRequest } from './protocol.js';
+import { controlSocketPath, ensureControlDirectory } from '../../shared/control/socket-path.js';
+import {
+  lineReader,
+  StreamedReply,
+  type ControlReply,
+  type ControlRequest,
+} from '../../shared/control/protocol.js';
 
 export type ControlHandler = (args: Record<string, unknown>) => Promise<unknown> | unknown;
 

@@ -1,15 +1,21 @@
 // The master process the CLI runs (foreground or daemon): pid file, log file, control socket and signals
 // around a Runtime. Resolves with the exit code once every worker has exited and the pid file is gone.
-import { ControlServer } from '../control/server.js';
-import { controlCommands, type ControlledMaster, type ReloadReply } from '../control/commands.js';
-import { reportFailed, reportReady } from '../daemon.js';
-import { formatLogLine, LogFile } from '../log.js';
-import { findMaster, removePidFile, removeStalePidFile, writePidFile, type MasterInfo } from '../pidfile.js';
-import { RuntimeStartError } from '../errors.js';
-import { Runtime } from '../runtime.js';
-import { installSignals } from '../signals.js';
-import { VERSION } from '../../version.js';
-import { EXIT, type CliContext } from './common.js';
+import { ControlServer } from './control/server.js';
+import { controlCommands, type ControlledMaster, type ReloadReply } from './control/commands.js';
+import { reportFailed, reportReady } from './daemon-report.js';
+import { formatLogLine, LogFile } from './log.js';
+import {
+  findMaster,
+  removePidFile,
+  removeStalePidFile,
+  writePidFile,
+  type MasterInfo,
+} from '../shared/pidfile.js';
+import { RuntimeStartError } from './errors.js';
+import { Runtime } from './runtime.js';
+import { installSignals } from './signals.js';
+import { VERSION } from '../version.js';
+import { EXIT, type CliContext } from '../cli/common.js';
 
 export async function runMaster(context: CliContext, mode: { daemon: boolean }): Promise<number> {
   const { config, script } = context;

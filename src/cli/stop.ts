@@ -1,6 +1,6 @@
 // `stop [-g]` and `restart [-d] [-g]`: signal the master (SIGTERM, or SIGQUIT for -g), then wait until the
 // master and every worker have exited and the pid file is gone. Bounded: stopTimeout plus a margin.
-import { isRunning, readPidFile } from '../pidfile.js';
+import { isRunning, readPidFile } from '../shared/pidfile.js';
 import {
   complain,
   EXIT,

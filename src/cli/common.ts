@@ -1,13 +1,13 @@
 // What every CLI verb shares: the parsed command, the resolved paths, how to print a sentence, the exit
 // codes, and "find the running master or say why not".
-import { checkReloadConcurrency, Worker, workerSeconds } from '../../worker/Worker.js';
+import { checkReloadConcurrency, Worker, workerSeconds } from '../worker/Worker.js';
 import {
   defaultLogFile,
   defaultPidFile,
   findMaster,
   removeStalePidFile,
   type MasterInfo,
-} from '../pidfile.js';
+} from '../shared/pidfile.js';
 
 /**
  * Exit codes of the CLI. 3 follows the LSB convention for "program is not running" (`status` of init

@@ -1,13 +1,13 @@
 // `start [-d]`: refuse when a master already runs; otherwise become the master in the foreground, or
 // re-spawn as a daemon and report "started" only once its workers are ready.
-import { isDaemonChild, spawnDaemon, ENV_DAEMON } from '../daemon.js';
-import { VERSION } from '../../version.js';
+import { isDaemonChild, spawnDaemon, ENV_DAEMON } from './daemon.js';
+import { VERSION } from '../version.js';
 import { complain, EXIT, lookupMaster, say, type CliContext } from './common.js';
 
 // The master's machinery (Runtime, control server, signals, log file) is loaded only by the process that
 // becomes the master: the CLI of `start -d` spawns the daemon without it, sooner.
-const runMaster: typeof import('./master.js').runMaster = async (context, mode) =>
-  (await import('./master.js')).runMaster(context, mode);
+const runMaster: typeof import('../master/master.js').runMaster = async (context, mode) =>
+  (await import('../master/master.js')).runMaster(context, mode);
 
 export async function runStart(context: CliContext): Promise<number> {
   const daemonChild = isDaemonChild();

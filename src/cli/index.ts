@@ -2,8 +2,8 @@
 // A thin layer over Runtime; the only place that maps outcomes to exit codes (primary.ts calls process.exit).
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { VERSION } from '../../version.js';
-import type { Worker } from '../../worker/Worker.js';
+import { VERSION } from '../version.js';
+import type { Worker } from '../worker/Worker.js';
 import { EXIT, resolveConfig, type CliContext } from './common.js';
 import { findVerb, VERB_HANDLERS, type Verb } from './verbs.js';
 

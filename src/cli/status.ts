@@ -1,8 +1,8 @@
 // `status`: ask the running master over its control socket and print a table, `--json`, or (`-d`) a
 // table refreshed in place every second until Ctrl-C.
-import { controlRequest, nobodyListening } from '../control/client.js';
-import { isRunning, readPidFile } from '../pidfile.js';
-import type { StatusReport, WorkerStatus } from '../status/report.js';
+import { controlRequest, nobodyListening } from '../shared/control/client.js';
+import { isRunning, readPidFile } from '../shared/pidfile.js';
+import type { StatusReport, WorkerStatus } from '../master/status/report.js';
 import { EXIT, requireMaster, type CliContext } from './common.js';
 import {
   formatBytes,

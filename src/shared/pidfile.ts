@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } 
 import { basename, dirname, join } from 'node:path';
 import { controlRequest, ControlError, nobodyListening } from './control/client.js';
 import { controlSocketPath } from './control/socket-path.js';
-import type { SlotSnapshot } from './runtime.js';
+import type { SlotSnapshot } from '../master/runtime.js';
 
 /** What the master answers to `ping` on its control socket. */
 export interface MasterInfo {

@@ -1,10 +1,10 @@
 // The primary side of Worker.runAll(): hand the definitions to a loading Runtime, or run the CLI.
 // The CLI is imported only when it runs: every worker process and every host that embeds a Runtime loads
 // this file too, and none of them needs the CLI's code.
-import { setPrimaryEntry, type Worker } from '../worker/Worker.js';
-import { deliverDefinitions, isLoadingScript } from './load-script.js';
+import { setPrimaryEntry, type Worker } from './worker/Worker.js';
+import { deliverDefinitions, isLoadingScript } from './master/load-script.js';
 import { findVerb, VERB_HANDLERS } from './cli/verbs.js';
-import { surviveBrokenPipes } from '../broken-pipe.js';
+import { surviveBrokenPipes } from './broken-pipe.js';
 
 /** The script the CLI acts on; the `worker` bin sets it before importing the script. */
 function scriptPath(): string {

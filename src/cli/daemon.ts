@@ -1,13 +1,12 @@
-// `start -d`: re-spawn this script detached (new session, no controlling terminal) with stdout/stderr in the
-// stdout file, and wait until the new master says its workers are ready (or why they are not) over an IPC
-// channel that it closes right after. Both sides live here: spawnDaemon() in the CLI, report*() in the daemon.
+// `start -d`, the CLI's side: re-spawn this script detached (new session, no controlling terminal) with
+// stdout/stderr in the stdout file, and wait until the new master says its workers are ready (or why they
+// are not) over an IPC channel that it closes right after. The daemon's side is master/daemon-report.ts.
 import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
+import type { DaemonMessage } from '../master/daemon-report.js';
 
 /** Set in the daemon's environment: this process is the detached master. */
 export const ENV_DAEMON = 'WORKERMAN_TS_DAEMON';
-
-type DaemonMessage = { wmd: 'ready'; pid: number; workers: number } | { wmd: 'failed'; error: string };
 
 export type DaemonOutcome =
   { ok: true; pid: number; workers: number } | { ok: false; pid: number | null; error: string };
@@ -67,25 +66,5 @@ export function spawnDaemon(options: DaemonOptions): Promise<DaemonOutcome> {
         error: `the daemon exited before it was ready (${signal ?? `exit code ${code}`})`,
       }),
     );
-  });
-}
-
-/** In the daemon: the workers are ready; tell the CLI and let go of it. */
-export function reportReady(workers: number): Promise<void> {
-  return report({ wmd: 'ready', pid: process.pid, workers });
-}
-
-/** In the daemon: starting failed; tell the CLI why. */
-export function reportFailed(error: string): Promise<void> {
-  return report({ wmd: 'failed', error });
-}
-
-function report(message: DaemonMessage): Promise<void> {
-  return new Promise((resolve) => {
-    if (!process.send || !process.connected) return resolve();
-    process.send(message, () => {
-      if (process.connected) process.disconnect();
-      resolve();
-    });
   });
 }

@@ -1,7 +1,7 @@
 // `reload [-g]`: ask the master over the control socket for a rolling reload, wait until the roll is
 // done, print which slots were replaced. Exits non-zero when the roll halted.
-import { controlRequest } from '../control/client.js';
-import type { ReloadReply } from '../control/commands.js';
+import { controlRequest } from '../shared/control/client.js';
+import type { ReloadReply } from '../master/control/commands.js';
 import { complain, EXIT, requireMaster, say, type CliContext } from './common.js';
 
 export async function runReload(context: CliContext): Promise<number> {

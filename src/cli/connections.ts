@@ -7,7 +7,7 @@ import {
   type ConnectionStatus,
   type ConnectionsTable,
   type WorkerRows,
-} from '../status/report.js';
+} from '../master/status/report.js';
 import { EXIT, type CliContext } from './common.js';
 import { askMaster } from './status.js';
 import { formatBytes, formatDuration, paint, renderTable, wantsColour, type Column } from './table.js';
