@@ -12,3 +12,13 @@ export type {
   ConnectionTotals,
   TlsOptions,
 } from './types.js';
+export { TcpConnection } from './server/TcpConnection.js';
+export { HttpRequest } from './server/http-link.js';
+export type { ServerTotals } from './server/registry.js';
+export type {
+  AcceptedConnectionInfo,
+  AcceptedState,
+  HttpResponse,
+  ServerCallbacks,
+  ServerSettings,
+} from './server/types.js';

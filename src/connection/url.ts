@@ -42,6 +42,14 @@ export function parseTarget(url: string, knownSchemes: readonly string[]): Targe
     );
   }
   const scheme = u.protocol.slice(0, -1).toLowerCase();
+  if (scheme === 'websocket' || scheme === 'http' || scheme === 'https') {
+    throw new TypeError(
+      `AsyncTcpConnection: "${maskUrl(u)}": ${scheme}:// is a listen scheme (for new Worker('${scheme}://0.0.0.0:port')); ` +
+        (scheme === 'websocket'
+          ? `a websocket client connects to ws://${u.host}${u.pathname || '/'} (or wss://)`
+          : `AsyncTcpConnection has no HTTP client: use fetch()`),
+    );
+  }
   if (!knownSchemes.includes(scheme)) {
     throw new TypeError(
       `AsyncTcpConnection: unknown scheme "${scheme}://" in "${maskUrl(u)}"; expected one of ${knownSchemes.map((s) => s + '://').join(', ')}`,

@@ -281,7 +281,8 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       const expected = s.stopping || slot.state === 'stopping' || slot.process?.process.pid !== pid;
       // Emitted before the supervisor decides: a start failure that is the last allowed one is not replaced.
       const startFailure = slot.readyAt === 0 || code === EXIT_CODES.START_FAILED;
-      const givingUp = startFailure && slot.startFailures + 1 >= MAX_START_FAILURES;
+      const givingUp =
+        startFailure && (slot.startFailures + 1 >= MAX_START_FAILURES || slot.permanentFailure);
       const outcome = expected ? '' : givingUp ? '' : ', replacing it';
       this.log(`worker ${label(slot)} pid ${pid} exited: ${engine().describeExit(code, signal)}${outcome}`);
       this.emit('workerExit', snapshot(slot), code, signal);

@@ -35,6 +35,8 @@ export interface Slot {
   /** Consecutive exits before ever becoming ready. */
   startFailures: number;
   lastError: string | null;
+  /** The last start failure was one retrying cannot fix (startFailed `permanent`): no restart. */
+  permanentFailure: boolean;
   startedAt: number;
   readyAt: number;
   restartTimer: NodeJS.Timeout | null;
@@ -85,6 +87,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           consecutiveCrashes: 0,
           startFailures: 0,
           lastError: null,
+          permanentFailure: false,
           startedAt: 0,
           readyAt: 0,
           restartTimer: null,
@@ -114,7 +117,12 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     worker.on('message', (message: unknown) => {
       if (!isWorkerMessage(message)) return;
       if (message.wm === 'ready' && slot.process === worker) this.markReady(slot);
-      if (message.wm === 'startFailed' && slot.process === worker) slot.lastError = message.error;
+      if (message.wm === 'startFailed' && slot.process === worker) {
+        slot.lastError = message.error;
+        // A deterministic failure (the port is taken): retrying four more times only delays the error.
+        if (message.permanent) slot.permanentFailure = true;
+      }
+      if (message.wm === 'sync') this.send(worker, { wm: 'sync', seq: message.seq });
       this.emit('message', slot, message, worker);
     });
     worker.on('exit', (code, signal) => this.onExit(slot, worker, pid, code, signal));
@@ -136,6 +144,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.state = 'ready';
     slot.readyAt = Date.now();
     slot.startFailures = 0;
+    slot.permanentFailure = false;
     this.emit('workerReady', slot, slot.process?.process.pid ?? 0);
   }
 
@@ -179,12 +188,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (!wasReady || code === EXIT_CODES.START_FAILED) {
       slot.startFailures++;
       if (!slot.lastError) slot.lastError = describeExit(code, signal);
-      if (slot.startFailures >= this.options.maxStartFailures) {
+      if (slot.startFailures >= this.options.maxStartFailures || slot.permanentFailure) {
         slot.state = 'failed';
         this.emit(
           'slotFailed',
           slot,
-          `failed to start ${slot.startFailures} times in a row: ${slot.lastError}`,
+          slot.permanentFailure
+            ? `failed to start: ${slot.lastError}`
+            : `failed to start ${slot.startFailures} times in a row: ${slot.lastError}`,
         );
         return;
       }

@@ -19,6 +19,8 @@ export type MasterMessage =
   | { wm: 'stop'; graceful: boolean; timeoutMs: number }
   | { wm: 'reload' }
   | { wm: 'stats'; requestId: number; connections: boolean }
+  /** The answer to a worker's `sync`: everything the worker sent before it has been processed. */
+  | { wm: 'sync'; seq: number }
   | ChannelDelivery;
 
 /** A Channel message relayed by the master to a subscribed worker (src/worker/Channel.ts). */
@@ -39,7 +41,10 @@ export interface ChannelSender {
 /** Worker -> master. */
 export type WorkerMessage =
   | { wm: 'ready' }
-  | { wm: 'startFailed'; error: string }
+  /** `permanent`: retrying cannot help (a listen address in use): the master gives up on the slot at once. */
+  | { wm: 'startFailed'; error: string; permanent?: boolean }
+  /** A barrier: the master answers with the same `seq` (a listening worker stopping uses it). */
+  | { wm: 'sync'; seq: number }
   | { wm: 'stopAll' }
   | { wm: 'subscribe'; topic: string }
   | { wm: 'unsubscribe'; topic: string }

@@ -7,6 +7,7 @@ import { deliverChannelMessage } from './Channel.js';
 import { Timer } from './Timer.js';
 import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
+import { closeAccepted, startListening, stopAccepting } from './listening.js';
 
 let current: Worker | null = null;
 let stopping = false;
@@ -81,6 +82,16 @@ async function start(definition: Worker): Promise<void> {
     );
     return;
   }
+  // Accepting starts once onWorkerStart is done (as in Workerman); ready = started and listening.
+  try {
+    if (!stopping) await startListening(definition);
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    console.error(`[workerman-ts] ${label()}: ${error}`);
+    const permanent = (err as { permanent?: boolean }).permanent === true;
+    sendAndExit({ wm: 'startFailed', error, permanent }, EXIT_CODES.START_FAILED);
+    return;
+  }
   send({ wm: 'ready' });
 }
 
@@ -100,7 +111,29 @@ function onMessage(message: unknown): void {
     case 'channel':
       deliverChannelMessage(msg);
       break;
+    case 'sync':
+      syncWaiters.get(msg.seq)?.();
+      break;
   }
+}
+
+const syncWaiters = new Map<number, () => void>();
+let syncSeq = 0;
+
+/** Resolves once the master answered a `sync` (it has processed everything sent before); at most 1 s. */
+function masterBarrier(): Promise<void> {
+  if (!process.connected) return Promise.resolve();
+  const seq = ++syncSeq;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      syncWaiters.delete(seq);
+      resolve();
+    };
+    const timer = setTimeout(done, 1000);
+    syncWaiters.set(seq, done);
+    send({ wm: 'sync', seq });
+  });
 }
 
 /** `reloadable = false` workers: run onWorkerReload and keep running. */
@@ -117,7 +150,10 @@ async function reloadInPlace(): Promise<void> {
 async function stop(graceful: boolean, timeoutMs: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  const deadline = Date.now() + timeoutMs;
   const worker = current;
+  // A listening worker stops accepting first: during a reload its replacement is already accepting.
+  await stopAccepting(masterBarrier);
   if (worker?.onWorkerStop) {
     try {
       await withDeadline(
@@ -128,13 +164,19 @@ async function stop(graceful: boolean, timeoutMs: number): Promise<void> {
       logError('onWorkerStop failed', err);
     }
   }
-  await closeAndExit(2000);
+  await closeAndExit(2000, Math.max(deadline, Date.now() + 500));
 }
 
-/** Close every connection with 1001 (bounded), clear the timers, exit 0. */
-async function closeAndExit(timeoutMs: number): Promise<void> {
+/**
+ * Close every connection with 1001 (bounded): accepted ones until `acceptedDeadline` (epoch ms; they may
+ * have answers to finish), client ones within `timeoutMs`; clear the timers, exit 0.
+ */
+async function closeAndExit(timeoutMs: number, acceptedDeadline = Date.now() + timeoutMs): Promise<void> {
   try {
-    await withDeadline(AsyncTcpConnection.closeAll(1001, 'worker stopping'), timeoutMs);
+    await Promise.all([
+      closeAccepted(current, acceptedDeadline),
+      withDeadline(AsyncTcpConnection.closeAll(1001, 'worker stopping'), timeoutMs),
+    ]);
   } catch (err) {
     logError('closing connections failed', err);
   }

@@ -78,11 +78,11 @@ Worker.runAll();
   assert.doesNotMatch(d.output(), /stopped while starting/);
 });
 
-test('new Worker("ws://...") explains that ws:// is a client protocol', async () => {
+test('new Worker("ws://...") explains that ws:// is a client scheme and points to websocket://', async () => {
   const { Worker } = await import('workerman-ts');
   assert.throws(
-    () => new Worker('ws://0.0.0.0:8080' as never),
-    /client protocols: open them with new AsyncTcpConnection/,
+    () => new Worker('ws://0.0.0.0:8080'),
+    /ws:\/\/ is a client scheme \(for new AsyncTcpConnection\(url\)\); a websocket server listens on websocket:\/\/0\.0\.0\.0:8080/,
   );
 });
 

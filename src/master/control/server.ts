@@ -4,22 +4,24 @@ import { chmodSync, unlinkSync } from 'node:fs';
 import { controlSocketPath, ensureControlDirectory } from '../../shared/control/socket-path.js';
 import {
   lineReader,
+  MAX_CONTROL_REQUEST_BYTES,
+  parseRequest,
   StreamedReply,
   type ControlReply,
-  type ControlRequest,
 } from '../../shared/control/protocol.js';
 
 export type ControlHandler = (args: Record<string, unknown>) => Promise<unknown> | unknown;
 
 export class ControlServer {
   private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
   readonly path: string;
+  /** A Map, not the object: a request for "constructor" or "toString" must not find Object's methods. */
+  private readonly handlers: Map<string, ControlHandler>;
 
-  constructor(
-    private readonly handlers: Record<string, ControlHandler>,
-    masterPid = process.pid,
-  ) {
+  constructor(handlers: Record<string, ControlHandler>, masterPid = process.pid) {
     this.path = controlSocketPath(masterPid);
+    this.handlers = new Map(Object.entries(handlers));
   }
 
   /** Listen on the socket (replacing a stale one left by a dead master with our pid). */
@@ -43,28 +45,45 @@ export class ControlServer {
     const server = this.server;
     this.server = null;
     if (!server) return;
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    // server.close() waits for every connection: an idle client (or one left half-open) would hold the
+    // master's exit forever, and an unref'd server lets the process exit before the pid file is removed.
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
     removeQuietly(this.path);
   }
 
   private serve(socket: Socket): void {
     socket.on('error', () => socket.destroy());
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    const tooLong = () => {
+      const error = `request larger than ${MAX_CONTROL_REQUEST_BYTES} bytes; closing the connection`;
+      if (socket.destroyed) return;
+      socket.end(`${JSON.stringify({ id: 0, ok: false, error })}\n`);
+      // Keep reading (the reader drops everything now): closing with unread bytes would reset the
+      // connection and the client would lose the answer. A client that keeps writing is cut off after 1 s.
+      const cutOff = setTimeout(() => socket.destroy(), 1000);
+      socket.once('close', () => clearTimeout(cutOff));
+    };
     socket.on(
       'data',
-      lineReader((line) => void this.answer(socket, line)),
+      lineReader((line) => void this.answer(socket, line), {
+        maxBytes: MAX_CONTROL_REQUEST_BYTES,
+        onTooLong: tooLong,
+      }),
     );
   }
 
   private async answer(socket: Socket, line: string): Promise<void> {
-    let request: ControlRequest;
-    try {
-      request = JSON.parse(line) as ControlRequest;
-    } catch {
-      return write(socket, { id: 0, ok: false, error: 'malformed request' });
+    const request = parseRequest(line);
+    if ('error' in request) return write(socket, { id: request.id, ok: false, error: request.error });
+    const handler = this.handlers.get(request.cmd);
+    if (!handler) {
+      const known = [...this.handlers.keys()].join(', ');
+      const cmd = JSON.stringify(request.cmd.slice(0, 40));
+      return write(socket, { id: request.id, ok: false, error: `unknown command ${cmd} (known: ${known})` });
     }
-    const handler = this.handlers[request.cmd];
-    if (!handler)
-      return write(socket, { id: request.id, ok: false, error: `unknown command "${request.cmd}"` });
     try {
       let result = await handler(request.args ?? {});
       if (result instanceof StreamedReply) {
