@@ -2,7 +2,7 @@
 // `node:http` server (BENCH_SERVER=ws; default options, an echo that does what a user must do to get our
 // value: toString() on a text frame) or a bare `node:http` server answering "Hello World"
 // (BENCH_SERVER=http), on BENCH_PORT, shared by the cluster. Sends { ready: true } once it listens, and
-// answers { benchGc: true } with a gc() (--expose-gc) so memory rows measure live memory only.
+// answers { benchGc: true } with a gc() (--expose-gc) and its heapUsed so memory rows measure live memory only.
 import http from 'node:http';
 import { WebSocketServer } from 'ws';
 
@@ -26,6 +26,8 @@ if (process.env.BENCH_SERVER === 'http') {
 server.listen(port, '127.0.0.1', () => process.send?.({ ready: true }));
 process.on('message', (m: { benchGc?: boolean }) => {
   if (!m?.benchGc) return;
-  (globalThis as { gc?: () => void }).gc?.();
-  process.send?.({ benchGcDone: true });
+  const { gc } = globalThis as { gc?: () => void };
+  if (!gc) throw new Error('the server benchmark runs workers with --expose-gc');
+  gc();
+  process.send?.({ benchGcDone: true, heapUsed: process.memoryUsage().heapUsed });
 });

@@ -39,13 +39,16 @@ function bareFork(): Promise<void> {
   });
 }
 
-async function gcAll(): Promise<void> {
+/** gc() in every worker; resolves with the sum of their heapUsed afterwards. */
+async function gcAll(): Promise<number> {
+  let heapUsed = 0;
   await Promise.all(
     workers().map(
       (w) =>
         new Promise<void>((resolve) => {
-          const onMessage = (m: { benchGcDone?: boolean }) => {
+          const onMessage = (m: { benchGcDone?: boolean; heapUsed: number }) => {
             if (!m?.benchGcDone) return;
+            heapUsed += m.heapUsed;
             w.off('message', onMessage);
             resolve();
           };
@@ -54,6 +57,7 @@ async function gcAll(): Promise<void> {
         }),
     ),
   );
+  return heapUsed;
 }
 
 serve(async (msg) => {
@@ -77,8 +81,7 @@ serve(async (msg) => {
     case 'rss':
       return { rss: sum(pids(), rssBytes) };
     case 'gc':
-      await gcAll();
-      return {};
+      return { heapUsed: await gcAll() };
     case 'stop':
       if (rt) await rt.stop();
       else for (const w of workers()) w.process.kill('SIGKILL');

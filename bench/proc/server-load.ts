@@ -73,6 +73,9 @@ let idle: net.Socket[] = [];
 /** A load running until stop(): `count` is how many operations completed so far. */
 interface Load {
   count: number;
+  /** Operations that failed (accepts: refused, reset, handshake refused), and the first reason. */
+  failures?: number;
+  firstError?: string;
   stop(): void;
 }
 
@@ -90,7 +93,7 @@ async function measure(load: Load, pids: number[], warmMs: number, ms: number) {
   const cpu = sum(pids, cpuSeconds) - cpu0;
   const elapsed = performance.now() - t0;
   load.stop();
-  return { count, cpu, ms: elapsed };
+  return { count, cpu, ms: elapsed, failures: load.failures ?? 0, firstError: load.firstError ?? null };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -144,8 +147,9 @@ function accepts(port: number, parallel: number): Load {
         const socket = await openWs(port, request);
         load.count++;
         socket.end();
-      } catch {
-        // refused or reset: not counted
+      } catch (err) {
+        load.failures = (load.failures ?? 0) + 1;
+        load.firstError ??= (err as Error).message;
       }
     }
   };
