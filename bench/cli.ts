@@ -167,8 +167,11 @@ export async function runStatusLarge(workers = 32, wanted = 10_000): Promise<voi
         throw new Error(
           `connections listed ${listed.connections.length} with ${listed.busy.length} busy workers, expected ${perWorker * workers}`,
         );
-      if (i >= 2)
-        (status.push(t1 - t0), connections.push(t2 - t1), (busyRuns += listed.busy.length > 0 ? 1 : 0));
+      if (i >= 2) {
+        status.push(t1 - t0);
+        connections.push(t2 - t1);
+        busyRuns += listed.busy.length > 0 ? 1 : 0;
+      }
     }
     const busyNote =
       busyRuns > 0

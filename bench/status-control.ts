@@ -123,7 +123,7 @@ let output = '';
 const started = Date.now();
 try {
   await new Promise<void>((resolveStart, reject) => {
-    master.stdout!.on('data', (chunk: Buffer) => {
+    master.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Start success')) resolveStart();
     });
@@ -149,8 +149,11 @@ try {
   // What `connections` (table or --json) does: the compact table, expanded into the documented report.
   const inspector = process.env.PROFILE ? await import('node:inspector/promises') : null;
   const session = inspector ? new inspector.Session() : null;
-  if (session)
-    (session.connect(), await session.post('Profiler.enable'), await session.post('Profiler.start'));
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   const connections = await measure<ConnectionsReport>(
     pid,
     'connections',

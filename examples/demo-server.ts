@@ -29,7 +29,9 @@ export async function startDemoServer(port = 0, tickMs = 500): Promise<DemoServe
       const server = new WebSocketServer({ host: '127.0.0.1', port: onPort });
       server.on('connection', (socket: WebSocket, request) => {
         handshakes.push(request.headers);
-        socket.on('message', (data, isBinary) => socket.send(isBinary ? data : `echo: ${data.toString()}`));
+        socket.on('message', (data, isBinary) =>
+          socket.send(isBinary ? data : `echo: ${(data as Buffer).toString()}`),
+        );
       });
       server.once('listening', () => resolve(server));
       server.once('error', reject);

@@ -20,12 +20,19 @@ rt.on('error', (err) => console.error(`runtime error: ${err.message}`));
 let debounce: NodeJS.Timeout | undefined;
 const watcher = watch(script, () => {
   clearTimeout(debounce);
-  debounce = setTimeout(async () => {
+  debounce = setTimeout(() => void reload(), 100);
+});
+
+async function reload(): Promise<void> {
+  try {
     const result = await rt.reload();
     if (result.halted) console.error(`reload halted at ${result.halted.slot}: ${result.halted.reason}`);
     else console.log(`reloaded ${result.replaced.join(', ')}`);
-  }, 100);
-});
+  } catch (err) {
+    // e.g. the runtime began stopping during the roll
+    console.error(`reload failed: ${(err as Error).message}`);
+  }
+}
 
 console.log(`started ${rt.workers.map((w) => `${w.name}#${w.id} pid ${w.pid}`).join(', ')}`);
 
@@ -37,5 +44,5 @@ const shutdown = async (signal: string) => {
   console.log('stopped');
   // No process.exit: with the runtime stopped and the watcher closed, nothing keeps the process alive.
 };
-process.once('SIGTERM', shutdown);
-process.once('SIGINT', shutdown);
+process.once('SIGTERM', (signal) => void shutdown(signal));
+process.once('SIGINT', (signal) => void shutdown(signal));

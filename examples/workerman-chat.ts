@@ -10,7 +10,8 @@ const worker = new Worker(process.env.CHAT_LISTEN ?? 'websocket://0.0.0.0:2020')
 // (connections live in one process each; examples/relay.ts shows Channel, which lifts that limit)
 worker.count = 1;
 // Broadcast messages from clients to other users
-worker.onMessage = (connection, message) => {
+// (the original's $connection parameter is shadowed by its loop variable: here it is _connection)
+worker.onMessage = (_connection, message: string | Buffer) => {
   for (const connection of worker.connections.values()) {
     connection.send(message);
   }

@@ -79,6 +79,8 @@ try {
 } finally {
   try {
     process.kill(-Number(readFileSync(pidFile, 'utf8')), 'SIGKILL');
-  } catch {}
+  } catch {
+    // already gone
+  }
   rmSync(dir, { recursive: true, force: true });
 }

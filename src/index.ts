@@ -8,6 +8,7 @@ export { Timer } from './worker/Timer.js';
 export { Channel, type ChannelHandler, type ChannelSender } from './worker/Channel.js';
 export { Runtime, type RuntimeOptions, type RuntimeEvents, type SlotSnapshot } from './master/runtime.js';
 export { RuntimeStartError } from './master/errors.js';
+export { ConfigError, CONFIG_ERROR_CODE, isConfigError } from './shared/config-error.js';
 export type {
   StatusReport,
   MasterStatus,

@@ -144,8 +144,8 @@ export function spawnCommand(args: string[], env: NodeJS.ProcessEnv = {}): Comma
     out += c.toString();
     for (const w of waiters) w();
   };
-  proc.stdout!.on('data', onData);
-  proc.stderr!.on('data', onData);
+  proc.stdout.on('data', onData);
+  proc.stderr.on('data', onData);
   const exit = new Promise<{ ms: number; code: number | null }>((r) =>
     proc.once('exit', (code) => {
       live.delete(proc);

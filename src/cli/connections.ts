@@ -32,8 +32,11 @@ export async function runConnections(context: CliContext): Promise<number> {
   return EXIT.OK;
 }
 
+/** A table cell: '-' for nothing; the cells are strings, numbers and booleans from the worker's row. */
 const text = (value: unknown): string =>
-  value === null || value === undefined || value === '' ? '-' : String(value);
+  value === null || value === undefined || value === ''
+    ? '-'
+    : (value as string | number | boolean).toString();
 const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
 
 export function renderConnections(context: CliContext, report: ConnectionsReport): string {

@@ -101,6 +101,7 @@ const STATE_COLOURS: Partial<Record<string, Colour>> = {
   'waiting-restart': 'yellow',
   stopping: 'yellow',
   busy: 'red',
+  unresponsive: 'red',
   failed: 'red',
   stopped: 'gray',
 };

@@ -1,5 +1,6 @@
 // The facade: URL, options, callbacks, the state machine (every transition in setState), the send contract,
 // reconnects and liveness timers. Transports live in transport/ and protocol/; this file only orchestrates.
+import { ConfigError } from '../shared/config-error.js';
 import type { Socket } from 'node:net';
 import { resolvePolicy, reconnectDelay } from './backoff.js';
 import { ConnectionError, fault, type ConnectionFault } from './errors.js';
@@ -110,7 +111,7 @@ export class AsyncTcpConnection<M = string | Buffer>
   /**
    * @param url `ws://`, `wss://`, `tcp://`, `tls://`, `ssl://`, `text://`, `frame://` or a registered scheme.
    * @param options any settable property (options, callbacks), see {@link ConnectionOptions}.
-   * @throws TypeError for a malformed URL, unknown scheme, missing port or bad header.
+   * @throws ConfigError (a TypeError) for a malformed URL, unknown scheme, missing port or bad header.
    */
   constructor(url: string, options: ConnectionOptions<AsyncTcpConnection<M>, M> = {}) {
     super();
@@ -147,7 +148,7 @@ export class AsyncTcpConnection<M = string | Buffer>
 
   /**
    * Starts connecting. No-op while connecting or open; from `reconnecting` it connects now.
-   * @throws TypeError for a header with CR/LF or a malformed proxy URL (nothing changes then).
+   * @throws ConfigError (a TypeError) for a header with CR/LF or a malformed proxy URL (nothing changes then).
    */
   connect(): void {
     if (this.state !== 'initial' && this.state !== 'closed' && this.state !== 'reconnecting') return;
@@ -253,7 +254,7 @@ export class AsyncTcpConnection<M = string | Buffer>
   reConnect(delaySeconds = 0): void {
     if (typeof delaySeconds !== 'number' || !(delaySeconds >= 0) || delaySeconds === Infinity) {
       const shown = typeof delaySeconds === 'string' ? JSON.stringify(delaySeconds) : String(delaySeconds);
-      throw new TypeError(
+      throw new ConfigError(
         `AsyncTcpConnection: reConnect(delaySeconds) needs a number of seconds >= 0, got ${shown}`,
       );
     }
@@ -601,12 +602,12 @@ function checkCloseFrame(code: unknown, reason: unknown): void {
     Number.isInteger(code) &&
     ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999));
   if (!allowed) {
-    throw new TypeError(
+    throw new ConfigError(
       `AsyncTcpConnection: close(${typeof code === 'string' ? JSON.stringify(code) : String(code)}): websocket does not allow sending this close code (use 1000-1003, 1007-1014 or 3000-4999)`,
     );
   }
   if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) {
-    throw new TypeError(
+    throw new ConfigError(
       `AsyncTcpConnection: close(${code}, reason): the reason must be a string of at most 123 bytes`,
     );
   }

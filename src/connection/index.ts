@@ -20,5 +20,6 @@ export type {
   AcceptedState,
   HttpResponse,
   ServerCallbacks,
+  ServerMessage,
   ServerSettings,
 } from './server/types.js';

@@ -4,7 +4,13 @@
 // the same order without a broker. Bounded: a receiver that does not read its IPC pipe (a blocked event loop)
 // gets at most MAX_PENDING messages queued; beyond that its copies are dropped and counted.
 import type { Worker as ClusterWorker } from 'node:cluster';
-import type { ChannelDelivery, ChannelSender, WorkerMessage } from '../shared/messages.js';
+import {
+  IPC_TAG,
+  type ChannelDelivery,
+  type ChannelSender,
+  type Tagged,
+  type WorkerMessage,
+} from '../shared/messages.js';
 import type { Slot, Supervisor } from './supervisor.js';
 
 /** Relayed messages a receiver may have waiting to be written to its IPC pipe. */
@@ -78,7 +84,8 @@ export class ChannelRelay {
     this.counters.published++;
     const set = this.byTopic.get(topic);
     if (!set) return 0;
-    const delivery: ChannelDelivery = { wm: 'channel', topic, data, from };
+    // One tagged object shared by every receiver's send.
+    const delivery: Tagged<ChannelDelivery> = { cmd: IPC_TAG, wm: 'channel', topic, data, from };
     let sent = 0;
     for (const receiver of set) {
       if (receiver.pending >= MAX_PENDING || !receiver.worker.isConnected()) {

@@ -8,3 +8,4 @@ export { killAll, stopWorkers } from './stop.js';
 export { Endpoints } from './status/endpoints.js';
 export { StatusService } from './status/index.js';
 export { describeExit, Supervisor } from './supervisor.js';
+export { HangWatch } from './hang-watch.js';

@@ -20,8 +20,8 @@ export function formatLogLine(message: string, pid = process.pid): string {
 }
 
 /**
- * An append-only log file that can be reopened (SIGHUP, after logrotate moved it away). Created owner-writable
- * only (0644). Writes are synchronous: the master logs a few lines per event, and a line written just before
+ * An append-only log file that can be reopened (SIGHUP, after logrotate moved it away). Created owner-only
+ * (0600). Writes are synchronous: the master logs a few lines per event, and a line written just before
  * exit must not be lost.
  */
 export class LogFile {
@@ -30,7 +30,7 @@ export class LogFile {
   constructor(readonly path: string) {}
 
   open(): this {
-    this.fd = openSync(this.path, 'a', 0o644);
+    this.fd = openSync(this.path, 'a', 0o600);
     return this;
   }
 

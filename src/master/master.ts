@@ -15,7 +15,7 @@ import { RuntimeStartError } from './errors.js';
 import { Runtime } from './runtime.js';
 import { installSignals } from './signals.js';
 import { VERSION } from '../version.js';
-import { EXIT, type CliContext } from '../cli/common.js';
+import { EXIT, foreignMessage, type CliContext } from '../cli/common.js';
 
 export async function runMaster(context: CliContext, mode: { daemon: boolean }): Promise<number> {
   const { config, script } = context;
@@ -39,6 +39,10 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
   if (existing.state === 'running' || existing.state === 'unresponsive') {
     logFile.close();
     return failStart(context, mode, `already running, pid ${existing.pid}`);
+  }
+  if (existing.state === 'foreign') {
+    logFile.close();
+    return failStart(context, mode, foreignMessage(config.pidFile, existing.pid, existing.uid));
   }
   if (existing.state === 'stale') {
     log(`stale pid file ${config.pidFile} (${existing.reason}): replacing it`);
@@ -124,7 +128,7 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     logFile.close();
     return failStart(context, mode, message.replace(/^start failed: /, ''));
   }
-  const stopped = new Promise<void>((resolve) => runtime!.once('stop', resolve));
+  const stopped = new Promise<void>((resolve) => runtime.once('stop', resolve));
   try {
     // A stop signal that arrived before this point stops the workers as they come up.
     if (stopRequest) void runtime.stop(stopRequest);

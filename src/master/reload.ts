@@ -4,6 +4,7 @@
 // further slot is started, those in flight finish, and every slot not replaced keeps its old process.
 // `reloadable = false` slots only run onWorkerReload.
 import type { Worker as ClusterWorker } from 'node:cluster';
+import { isWorkerMessage } from '../shared/messages.js';
 import { stopOne } from './stop.js';
 import type { Slot, Supervisor } from './supervisor.js';
 
@@ -107,9 +108,10 @@ function waitReady(worker: ClusterWorker, timeoutMs: number): Promise<string> {
       worker.off('exit', onExit);
       resolve(outcome);
     };
-    const onMessage = (message: { wm?: string; error?: string }) => {
-      if (message?.wm === 'ready') done('ready');
-      if (message?.wm === 'startFailed') error = message.error ?? '';
+    const onMessage = (message: unknown) => {
+      if (!isWorkerMessage(message)) return;
+      if (message.wm === 'ready') done('ready');
+      if (message.wm === 'startFailed') error = message.error;
     };
     const onExit = (code: number | null, signal: string | null) =>
       done(`replacement exited during start (${signal ?? `code ${code}`})${error ? `: ${error}` : ''}`);

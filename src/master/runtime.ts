@@ -10,6 +10,7 @@ import {
   type Worker,
 } from '../worker/Worker.js';
 import { RuntimeStartError } from './errors.js';
+import { checkListenOptions } from '../worker/listen-options.js';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
 import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
 import type { ReloadResult } from './reload.js';
@@ -19,6 +20,7 @@ import type { Endpoints } from './status/endpoints.js';
 import type { StatusService, ConnectionsReport, StatusReport } from './status/index.js';
 import type { Slot, SlotState, Supervisor, WorkerDefinition } from './supervisor.js';
 import type { ChannelRelay, ChannelRelayStats } from './channel-relay.js';
+import type { HangWatch } from './hang-watch.js';
 
 /**
  * The supervisor, status service, reload and stop machinery, imported by the first start()/create():
@@ -62,6 +64,8 @@ export interface RuntimeOptions {
   metricsListen?: string;
   /** A worker that does not answer a status request within this many ms shows as `busy`. Default 300. */
   busyAfterMs?: number;
+  /** Seconds of silence after which a ready worker is killed and replaced (hung). Default: `Worker.hangTimeout` (0 = off). */
+  hangTimeout?: number;
 }
 
 /** One slot as `rt.workers` shows it. */
@@ -113,6 +117,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly endpoints: Endpoints;
   private readonly metricsListen: string;
   private readonly channel: ChannelRelay;
+  private readonly hangWatch: HangWatch;
 
   /**
    * Load `options.script` (its `Worker.runAll()` only hands over its Worker definitions here), fork every
@@ -207,6 +212,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           `Worker "${String(w.name)}": count must be a whole number >= 1, got ${show(w.count)}`,
         );
       }
+      // listen options set after the constructor: checked here too, before any process is forked
+      try {
+        checkListenOptions(w as never);
+      } catch (err) {
+        throw new RuntimeStartError((err as Error).message);
+      }
     }
     const defs: WorkerDefinition[] = definitions.map((w, index) => ({
       index,
@@ -236,6 +247,13 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       },
     );
     this.endpoints = new Endpoints(this.statusService);
+    const hangTimeout = options.hangTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'hangTimeout') : 0);
+    this.hangWatch = new (engine().HangWatch)(this.supervisor, {
+      hangTimeoutMs: hangTimeout * 1000,
+      log: (message) => this.log(message),
+    });
+    this.hangWatch.start();
+    this.once('stop', () => this.hangWatch.stop());
     this.metricsListen = options.metricsListen ?? WorkerClass?.metricsListen ?? '';
   }
 
@@ -281,8 +299,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       const expected = s.stopping || slot.state === 'stopping' || slot.process?.process.pid !== pid;
       // Emitted before the supervisor decides: a start failure that is the last allowed one is not replaced.
       const startFailure = slot.readyAt === 0 || code === EXIT_CODES.START_FAILED;
-      const givingUp =
-        startFailure && (slot.startFailures + 1 >= MAX_START_FAILURES || slot.permanentFailure);
+      const givingUp = startFailure && (slot.configError || slot.startFailures + 1 >= MAX_START_FAILURES);
       const outcome = expected ? '' : givingUp ? '' : ', replacing it';
       this.log(`worker ${label(slot)} pid ${pid} exited: ${engine().describeExit(code, signal)}${outcome}`);
       this.emit('workerExit', snapshot(slot), code, signal);
@@ -470,6 +487,10 @@ async function callHook(fn: () => unknown, runtime: Runtime): Promise<void> {
   }
 }
 
+function zeroOk(key: string): boolean {
+  return key === 'stopTimeout' || key === 'hangTimeout';
+}
+
 /** Bad option types fail at once with a TypeError that names the option (not later as a timeout). */
 function checkOptions(options: RuntimeOptions): void {
   for (const key of ['script', 'module', 'export', 'metricsListen'] as const) {
@@ -478,15 +499,19 @@ function checkOptions(options: RuntimeOptions): void {
       throw new TypeError(`Runtime.start: ${key} must be a string, got ${typeof value}`);
     }
   }
-  const numbers = { stopTimeout: 'seconds', readyTimeout: 'seconds', busyAfterMs: 'milliseconds' } as const;
+  const numbers = {
+    stopTimeout: 'seconds',
+    readyTimeout: 'seconds',
+    busyAfterMs: 'milliseconds',
+    hangTimeout: 'seconds',
+  } as const;
   for (const [key, unit] of Object.entries(numbers) as [keyof typeof numbers, string][]) {
     const value = options[key];
     if (value === undefined) continue;
-    const ok =
-      typeof value === 'number' && Number.isFinite(value) && (key === 'stopTimeout' ? value >= 0 : value > 0);
+    const ok = typeof value === 'number' && Number.isFinite(value) && (zeroOk(key) ? value >= 0 : value > 0);
     if (!ok) {
       throw new TypeError(
-        `Runtime.start: ${key} must be a number of ${unit} ${key === 'stopTimeout' ? '>= 0' : '> 0'}, got ${show(value)}`,
+        `Runtime.start: ${key} must be a number of ${unit} ${zeroOk(key) ? '>= 0' : '> 0'}, got ${show(value)}`,
       );
     }
   }

@@ -9,6 +9,7 @@ import {
   ENV_WORKER_NAME,
   EXIT_CODES,
   isWorkerMessage,
+  tagged,
   type MasterMessage,
   type WorkerMessage,
 } from '../shared/messages.js';
@@ -34,9 +35,11 @@ export interface Slot {
   consecutiveCrashes: number;
   /** Consecutive exits before ever becoming ready. */
   startFailures: number;
+  /** Why the master itself ended the process (a hang), shown as lastError instead of "killed by SIGKILL". */
+  exitReason: string | null;
+  /** The last start failed with a ConfigError: no retry can fix it, so the slot fails at once. */
+  configError: boolean;
   lastError: string | null;
-  /** The last start failure was one retrying cannot fix (startFailed `permanent`): no restart. */
-  permanentFailure: boolean;
   startedAt: number;
   readyAt: number;
   restartTimer: NodeJS.Timeout | null;
@@ -86,8 +89,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           restarts: 0,
           consecutiveCrashes: 0,
           startFailures: 0,
+          configError: false,
+          exitReason: null,
           lastError: null,
-          permanentFailure: false,
           startedAt: 0,
           readyAt: 0,
           restartTimer: null,
@@ -119,8 +123,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (message.wm === 'ready' && slot.process === worker) this.markReady(slot);
       if (message.wm === 'startFailed' && slot.process === worker) {
         slot.lastError = message.error;
-        // A deterministic failure (the port is taken): retrying four more times only delays the error.
-        if (message.permanent) slot.permanentFailure = true;
+        slot.configError = message.config === true;
       }
       if (message.wm === 'sync') this.send(worker, { wm: 'sync', seq: message.seq });
       this.emit('message', slot, message, worker);
@@ -135,22 +138,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Make `worker` the process of `slot` (a reload's replacement, once it is ready). */
   adopt(slot: Slot, worker: ClusterWorker): void {
     slot.process = worker;
+    slot.configError = false;
+    slot.exitReason = null;
     slot.state = 'starting';
     slot.startedAt = Date.now();
     slot.readyAt = 0;
   }
 
   markReady(slot: Slot): void {
+    slot.configError = false;
     slot.state = 'ready';
     slot.readyAt = Date.now();
     slot.startFailures = 0;
-    slot.permanentFailure = false;
     this.emit('workerReady', slot, slot.process?.process.pid ?? 0);
   }
 
   /** Send a message to a worker process, ignoring a channel that is already closed. */
   send(worker: ClusterWorker, message: MasterMessage): void {
-    if (worker.isConnected()) worker.send(message);
+    if (worker.isConnected()) worker.send(tagged(message));
   }
 
   startAll(): void {
@@ -188,21 +193,24 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     if (!wasReady || code === EXIT_CODES.START_FAILED) {
       slot.startFailures++;
       if (!slot.lastError) slot.lastError = describeExit(code, signal);
-      if (slot.startFailures >= this.options.maxStartFailures || slot.permanentFailure) {
+      if (slot.configError) {
+        slot.state = 'failed';
+        this.emit('slotFailed', slot, `configuration error in onWorkerStart: ${slot.lastError}`);
+        return;
+      }
+      if (slot.startFailures >= this.options.maxStartFailures) {
         slot.state = 'failed';
         this.emit(
           'slotFailed',
           slot,
-          slot.permanentFailure
-            ? `failed to start: ${slot.lastError}`
-            : `failed to start ${slot.startFailures} times in a row: ${slot.lastError}`,
+          `failed to start ${slot.startFailures} times in a row: ${slot.lastError}`,
         );
         return;
       }
       this.scheduleRestart(slot, slot.startFailures);
     } else {
       if (Date.now() - slot.startedAt >= this.options.resetAfterMs) slot.consecutiveCrashes = 0;
-      slot.lastError = describeExit(code, signal);
+      slot.lastError = slot.exitReason ?? describeExit(code, signal);
       this.scheduleRestart(slot, slot.consecutiveCrashes++);
     }
   }

@@ -1,5 +1,6 @@
-// IPC messages between the master and its workers: plain objects with one verb field (`wm`),
-// the only thing both sides share. Anything else the user's code sends over IPC is left alone.
+// IPC messages between the master and its workers: plain objects with one verb field (`wm`) and our tag
+// (`cmd: IPC_TAG`, as Node's cluster tags its own `cmd: 'NODE_CLUSTER'`). A message without the tag is the
+// user's own process.send() traffic: we never act on it, and it reaches the user's handlers unchanged.
 
 /** Environment variables the master sets on every forked worker. */
 export const ENV_WORKER_INDEX = 'WORKERMAN_TS_WORKER_INDEX';
@@ -41,8 +42,8 @@ export interface ChannelSender {
 /** Worker -> master. */
 export type WorkerMessage =
   | { wm: 'ready' }
-  /** `permanent`: retrying cannot help (a listen address in use): the master gives up on the slot at once. */
-  | { wm: 'startFailed'; error: string; permanent?: boolean }
+  /** `config`: a ConfigError (no retry can fix it): the master fails the slot at once. */
+  | { wm: 'startFailed'; error: string; config?: boolean }
   /** A barrier: the master answers with the same `seq` (a listening worker stopping uses it). */
   | { wm: 'sync'; seq: number }
   | { wm: 'stopAll' }
@@ -164,9 +165,25 @@ export const CONNECTION_COLUMNS = [
 export type { ConnectionInfo } from '../connection/types.js';
 import type { ConnectionInfo, ConnectionTotals } from '../connection/types.js';
 
-/** Ours, not the user's own IPC traffic: an object with the `wm` verb field. */
+/** The value of `cmd` on every IPC message of ours (docs/design.md, "IPC"). */
+export const IPC_TAG = 'WORKERMAN_TS';
+
+/** A message as it crosses the channel: the verb and its fields, plus our tag. */
+export type Tagged<M> = M & { cmd: typeof IPC_TAG };
+
+/** The message with our tag, ready for `process.send()` / `worker.send()`. */
+export function tagged<M extends MasterMessage | WorkerMessage>(message: M): Tagged<M> {
+  return { cmd: IPC_TAG, ...message };
+}
+
+/** Ours, not the user's own IPC traffic: an object with our tag and a verb. */
 function hasVerb(value: unknown): boolean {
-  return typeof value === 'object' && value !== null && typeof (value as { wm?: unknown }).wm === 'string';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { cmd?: unknown }).cmd === IPC_TAG &&
+    typeof (value as { wm?: unknown }).wm === 'string'
+  );
 }
 
 /** In the master: is this message from a worker ours? */

@@ -3,7 +3,14 @@
 // subscribed to its topic (src/master/channel-relay.ts). No broker, no port, no extra dependency: the IPC
 // channel every worker already has. Semantics (docs/worker.md, "Channel"): best effort, in the same order
 // for every receiver, bounded in flight.
-import type { ChannelDelivery, ChannelSender, WorkerMessage } from '../shared/messages.js';
+import {
+  IPC_TAG,
+  tagged,
+  type ChannelDelivery,
+  type ChannelSender,
+  type Tagged,
+  type WorkerMessage,
+} from '../shared/messages.js';
 
 export type { ChannelSender } from '../shared/messages.js';
 export type ChannelHandler = (data: unknown, from: ChannelSender) => unknown;
@@ -20,7 +27,7 @@ function onSent(): void {
 
 /** A subscription change (not counted in flight: there are few of them). */
 function send(message: WorkerMessage): void {
-  if (process.send && process.connected) process.send(message);
+  if (process.send && process.connected) process.send(tagged(message));
 }
 
 function checkTopic(topic: unknown, what: string): asserts topic is string {
@@ -81,7 +88,9 @@ export class Channel {
     }
     try {
       inFlight++;
-      process.send({ wm: 'publish', topic, data } satisfies WorkerMessage, undefined, undefined, onSent);
+      // One object per publish, tag included (tagged() would copy it).
+      const message: Tagged<WorkerMessage> = { cmd: IPC_TAG, wm: 'publish', topic, data };
+      process.send(message, undefined, undefined, onSent);
     } catch (err) {
       inFlight--;
       throw new TypeError(

@@ -1,5 +1,7 @@
 // Timer: Workerman's Timer::add/del/delAll on Node's own timers. Works in a plain script too.
 
+// any: a callback with typed parameters (`(id: number) => void`) must be accepted; unknown[] would refuse it.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type TimerCallback = (...args: any[]) => unknown;
 
 interface TimerEntry {

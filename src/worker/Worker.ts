@@ -49,16 +49,13 @@ const definitions: Worker[] = [];
  * a negative number is a TypeError naming the setting, not a silent default.
  */
 export function workerSeconds(
-  W: { stopTimeout: unknown; readyTimeout: unknown },
-  key: 'stopTimeout' | 'readyTimeout',
+  W: { stopTimeout: unknown; readyTimeout: unknown; hangTimeout?: unknown },
+  key: 'stopTimeout' | 'readyTimeout' | 'hangTimeout',
 ): number {
-  const value = W[key];
-  const bound = key === 'stopTimeout' ? '>= 0' : '> 0';
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    (key === 'stopTimeout' ? value < 0 : value <= 0)
-  ) {
+  const value = key === 'hangTimeout' ? (W.hangTimeout ?? 0) : W[key];
+  const zeroAllowed = key !== 'readyTimeout';
+  const bound = zeroAllowed ? '>= 0' : '> 0';
+  if (typeof value !== 'number' || !Number.isFinite(value) || (zeroAllowed ? value < 0 : value <= 0)) {
     throw new TypeError(`Worker.${key} must be a number of seconds ${bound}, got ${show(value)}`);
   }
   return value;
@@ -129,6 +126,12 @@ export class Worker {
    * PM2's default; `1` rolls strictly one slot after the other, as Workerman does.
    */
   static reloadConcurrency = 2;
+  /**
+   * Seconds a ready worker may go without a sign of life (its stats push every second) before the master
+   * kills it (SIGKILL) and replaces it like a crash: a blocked event loop. Default `0`: off (status still
+   * shows it `unresponsive` after 3 s). See docs/worker.md.
+   */
+  static hangTimeout = 0;
   /** Run the master in the background (`start -d` sets it). Default `false`. */
   static daemonize = false;
   /**

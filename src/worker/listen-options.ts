@@ -1,11 +1,12 @@
 // The listening side of a Worker definition: its options with their defaults, and the checks that make a
 // bad one fail `start` at once (in the master, before any process is forked) with a sentence naming it.
+import { ConfigError } from '../shared/config-error.js';
 import type { IncomingMessage } from 'node:http';
 import type { PerMessageDeflateOptions } from 'ws';
 import { Ws } from '../connection/protocol/ws.js';
 import { nodeHasReusePort, parseListenAddress, type ListenAddress } from '../connection/server/address.js';
 import type { TcpConnection } from '../connection/server/TcpConnection.js';
-import type { ServerSettings } from '../connection/server/types.js';
+import type { ServerMessage, ServerSettings } from '../connection/server/types.js';
 
 /** Options of a listening Worker (`new Worker('websocket://0.0.0.0:2346', options)`); each is also a property. */
 export interface ListenOptions {
@@ -33,7 +34,7 @@ export interface ListenOptions {
   idleTimeout?: number;
   onConnect?: ((conn: TcpConnection) => unknown) | null;
   onWebSocketConnect?: ((conn: TcpConnection, request: IncomingMessage) => unknown) | null;
-  onMessage?: ((conn: TcpConnection, data: any) => unknown) | null;
+  onMessage?: ((conn: TcpConnection, data: ServerMessage) => unknown) | null;
   onClose?: ((conn: TcpConnection) => unknown) | null;
   onError?: ((conn: TcpConnection, code: number, message: string) => unknown) | null;
   onBufferFull?: ((conn: TcpConnection) => unknown) | null;
@@ -80,48 +81,48 @@ export function checkListenOptions(w: Listening & Record<string, unknown>): List
   for (const key of CALLBACKS) {
     const v = w[key];
     if (v !== null && v !== undefined && typeof v !== 'function')
-      throw new TypeError(`${who}: ${key} must be a function or null, got ${show(v)}`);
+      throw new ConfigError(`${who}: ${key} must be a function or null, got ${show(v)}`);
   }
   if (w.listen === '' || w.listen === undefined || w.listen === null) return null;
   let address: ListenAddress;
   try {
     address = parseListenAddress(w.listen);
   } catch (err) {
-    throw new TypeError(`${who}: ${(err as Error).message.replace(/^Worker: /, '')}`);
+    throw new ConfigError(`${who}: ${(err as Error).message.replace(/^Worker: /, '')}`);
   }
   if (typeof w.reusePort !== 'boolean')
-    throw new TypeError(`${who}: reusePort must be true or false, got ${show(w.reusePort)}`);
+    throw new ConfigError(`${who}: reusePort must be true or false, got ${show(w.reusePort)}`);
   if (w.reusePort && !nodeHasReusePort()) {
-    throw new TypeError(
+    throw new ConfigError(
       `${who}: reusePort needs Node.js 22.12+ or 23.1+ (listen's reusePort option); this is Node.js ${process.versions.node}. Without it the port is shared through node:cluster (round-robin).`,
     );
   }
   if (w.reusePort && !['linux', 'freebsd'].includes(process.platform)) {
-    throw new TypeError(
+    throw new ConfigError(
       `${who}: reusePort (SO_REUSEPORT load balancing) is not available on ${process.platform}`,
     );
   }
   for (const key of ['maxConnections', 'maxPackageSize', 'maxSendBufferSize'] as const) {
     const v: unknown = w[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
-      throw new TypeError(`${who}: ${key} must be a whole number > 0, got ${show(v)}`);
+      throw new ConfigError(`${who}: ${key} must be a whole number > 0, got ${show(v)}`);
   }
   for (const key of ['handshakeTimeout', 'closeTimeout', 'idleTimeout'] as const) {
     const v: unknown = w[key];
     if (typeof v !== 'number' || !(v >= 0) || v === Infinity)
-      throw new TypeError(`${who}: ${key} must be a number of seconds >= 0, got ${show(v)}`);
+      throw new ConfigError(`${who}: ${key} must be a number of seconds >= 0, got ${show(v)}`);
   }
   if (w.websocketType !== Ws.BINARY_TYPE_BLOB && w.websocketType !== Ws.BINARY_TYPE_ARRAYBUFFER)
-    throw new TypeError(
+    throw new ConfigError(
       `${who}: websocketType must be Ws.BINARY_TYPE_BLOB or Ws.BINARY_TYPE_ARRAYBUFFER, got ${show(w.websocketType)}`,
     );
   const pmd: unknown = w.perMessageDeflate;
   if (typeof pmd !== 'boolean' && (typeof pmd !== 'object' || pmd === null))
-    throw new TypeError(
+    throw new ConfigError(
       `${who}: perMessageDeflate must be true, false or ws's options object, got ${show(pmd)}`,
     );
   if (typeof w.skipUTF8Validation !== 'boolean')
-    throw new TypeError(
+    throw new ConfigError(
       `${who}: skipUTF8Validation must be true or false, got ${show(w.skipUTF8Validation)}`,
     );
   return address;

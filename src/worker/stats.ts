@@ -161,10 +161,19 @@ export function maskUrl(url: string): string {
     return url;
   }
   let changed = false;
-  if (parsed.username) ((parsed.username = '***'), (changed = true));
-  if (parsed.password) ((parsed.password = '***'), (changed = true));
+  if (parsed.username) {
+    parsed.username = '***';
+    changed = true;
+  }
+  if (parsed.password) {
+    parsed.password = '***';
+    changed = true;
+  }
   for (const name of [...parsed.searchParams.keys()]) {
-    if (SECRET_PARAM.test(name)) (parsed.searchParams.set(name, '***'), (changed = true));
+    if (SECRET_PARAM.test(name)) {
+      parsed.searchParams.set(name, '***');
+      changed = true;
+    }
   }
   return changed ? parsed.toString().replace(/%2A%2A%2A/g, '***') : url;
 }

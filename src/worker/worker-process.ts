@@ -2,8 +2,12 @@
 // Mirrors Node's lib/internal/cluster/child.js: one message handler, one small function per verb.
 import { surviveBrokenPipes } from '../broken-pipe.js';
 import { AsyncTcpConnection } from '../connection/index.js';
-import { EXIT_CODES, isMasterMessage, type WorkerMessage } from '../shared/messages.js';
+import { EXIT_CODES, isMasterMessage, tagged, type WorkerMessage } from '../shared/messages.js';
+import { isConfigError } from '../shared/config-error.js';
 import { deliverChannelMessage } from './Channel.js';
+
+/** `WORKERMAN_TS_STACK=1`: print the stack of a ConfigError from onWorkerStart too. */
+const ENV_STACK = 'WORKERMAN_TS_STACK';
 import { Timer } from './Timer.js';
 import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
@@ -19,13 +23,13 @@ function label(): string {
 }
 
 function send(message: WorkerMessage): void {
-  if (process.connected) process.send?.(message);
+  if (process.connected) process.send?.(tagged(message));
 }
 
 /** Send, then exit once the message is handed to the channel (a bare exit could drop it). */
 function sendAndExit(message: WorkerMessage, code: number): void {
   if (!process.connected || !process.send) process.exit(code);
-  process.send(message, () => process.exit(code));
+  process.send(tagged(message), () => process.exit(code));
   setTimeout(() => process.exit(code), 1000).unref();
 }
 
@@ -75,9 +79,12 @@ async function start(definition: Worker): Promise<void> {
   try {
     await definition.onWorkerStart?.(definition);
   } catch (err) {
-    logError('onWorkerStart failed', err);
+    const config = isConfigError(err);
+    // A configuration error is reported once, by the master, without a stack (unless asked for):
+    // the same trace five times over told nobody anything.
+    if (!config || process.env[ENV_STACK] === '1') logError('onWorkerStart failed', err);
     sendAndExit(
-      { wm: 'startFailed', error: err instanceof Error ? err.message : String(err) },
+      { wm: 'startFailed', error: err instanceof Error ? err.message : String(err), config },
       EXIT_CODES.START_FAILED,
     );
     return;
@@ -88,8 +95,9 @@ async function start(definition: Worker): Promise<void> {
   } catch (err) {
     const error = err instanceof Error ? err.message : String(err);
     console.error(`[workerman-ts] ${label()}: ${error}`);
-    const permanent = (err as { permanent?: boolean }).permanent === true;
-    sendAndExit({ wm: 'startFailed', error, permanent }, EXIT_CODES.START_FAILED);
+    // the port is taken, no permission, a bad listen option: no retry can fix it, so the slot fails at once
+    const config = (err as { permanent?: boolean }).permanent === true || isConfigError(err);
+    sendAndExit({ wm: 'startFailed', error, config }, EXIT_CODES.START_FAILED);
     return;
   }
   send({ wm: 'ready' });

@@ -77,7 +77,7 @@ test(
   },
 );
 
-test('send on a closed connection returns false without onError', { timeout: 10000 }, async () => {
+test('send on a closed connection returns false without onError', { timeout: 10000 }, () => {
   const conn = new AsyncTcpConnection('ws://127.0.0.1:9');
   const r = record(conn);
   conn.close();

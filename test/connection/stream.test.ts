@@ -154,8 +154,8 @@ test(
       decode: (buf) => buf.toString('latin1', 2),
       encode: (data) => `${data.length}:${data}`,
     };
-    AsyncTcpConnection.registerProtocol('digit', digit as Protocol);
-    assert.throws(() => AsyncTcpConnection.registerProtocol('ws', digit as Protocol), TypeError);
+    AsyncTcpConnection.registerProtocol('digit', digit);
+    assert.throws(() => AsyncTcpConnection.registerProtocol('ws', digit), TypeError);
     const { srv, got } = await scripted(['3:abc2:', 'xy!']);
     const conn = new AsyncTcpConnection<string>(`digit://127.0.0.1:${srv.port}`);
     const r = record(conn);

@@ -23,15 +23,15 @@ before(async () => {
   const wss = new WebSocketServer({ server: httpsServer });
   wss.on('connection', (s) =>
     s.on('message', (d) => {
-      received.push(String(d));
-      s.send(`echo:${d}`);
+      received.push((d as Buffer).toString());
+      s.send(`echo:${(d as Buffer).toString()}`);
     }),
   );
   await new Promise<void>((r) => httpsServer.listen(0, '127.0.0.1', r));
   wssPort = (httpsServer.address() as AddressInfo).port;
   const tlsServer = tls.createServer({ key: certs.key, cert: certs.cert });
   tlsEcho = await startRawServer(() => {}, tlsServer);
-  tlsServer.on('secureConnection', (s) => s.on('data', (d) => s.write(d)));
+  tlsServer.on('secureConnection', (s) => s.on('data', (d: Buffer) => s.write(d)));
 });
 
 after(async () => {
@@ -139,7 +139,7 @@ test(
       conn.connect();
       await waitFor(() => r.closes === 1, 'onClose');
       assert.equal(r.errors[0]?.code, ConnectionError.TLS_FAIL);
-      const message = r.errors[0]!.message;
+      const message = r.errors[0].message;
       assert.match(
         message,
         /^TLS handshake with 127\.0\.0\.1:\d+ failed: wrong version number: the server did not answer with TLS/,

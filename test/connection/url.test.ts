@@ -121,7 +121,7 @@ test(
   },
 );
 
-test('bad options and option values are refused with a TypeError naming them (constructor, connect(), reConnect())', async () => {
+test('bad options and option values are refused with a TypeError naming them (constructor, connect(), reConnect())', () => {
   const url = 'ws://127.0.0.1:1';
   const make = (options: unknown) => () => new AsyncTcpConnection(url, options as never);
   assert.throws(make('x'), /options must be an object, got "x"/);

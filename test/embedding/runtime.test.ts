@@ -32,7 +32,13 @@ process.exitCode = 7; // the runtime must not exit the host: this code must surv
   const p = run([host], { cwd: app.dir });
   const { code } = await p.exited(30_000);
   assert.equal(code, 7, p.output());
-  const out = JSON.parse(p.output().trim().split('\n').pop()!);
+  const out = JSON.parse(p.output().trim().split('\n').pop()!) as {
+    before: string[];
+    afterReload: string[];
+    result: { replaced: string[]; halted: unknown };
+    workers: { state: string }[];
+    pids: number[];
+  };
   assert.equal(out.before.length, 2);
   assert.deepEqual(out.result.replaced, ['feed#0', 'feed#1']);
   assert.equal(out.result.halted, null);
@@ -42,7 +48,7 @@ process.exitCode = 7; // the runtime must not exit the host: this code must surv
   assert.deepEqual(ids(out.afterReload), ['feed#0', 'feed#1']);
   for (const pid of pidsOf(out.afterReload)) assert.ok(!pidsOf(out.before).includes(pid));
   assert.deepEqual(out.pids, []);
-  assert.ok(out.workers.every((w: { state: string }) => w.state === 'stopped'));
+  assert.ok(out.workers.every((w) => w.state === 'stopped'));
   await waitGone([...pidsOf(out.before), ...pidsOf(out.afterReload)]);
 });
 

@@ -18,7 +18,7 @@ export function wsClient(url: string, ms = 5000): Promise<WsClient> {
     const ws = new WebSocket(url);
     const received: string[] = [];
     const waiters = new Set<() => void>();
-    ws.on('message', (data) => {
+    ws.on('message', (data: Buffer) => {
       received.push(data.toString());
       for (const w of waiters) w();
     });

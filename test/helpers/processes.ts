@@ -62,8 +62,8 @@ export function run(args: string[], options: { cwd?: string; env?: NodeJS.Proces
     output += chunk.toString();
     for (const w of waiters) w();
   };
-  child.stdout!.on('data', onData);
-  child.stderr!.on('data', onData);
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
     child.once('exit', (code, signal) => {
       started.delete(child);

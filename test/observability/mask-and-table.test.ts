@@ -60,7 +60,7 @@ test('the compact connections table expands into the documented ConnectionsRepor
   } as const;
   assert.deepEqual([...CONNECTION_COLUMNS].sort(), Object.keys(info).sort());
   const worker = { name: 'feed', id: 0, pid: 42 };
-  const table = JSON.parse(
+  const table: unknown = JSON.parse(
     JSON.stringify({
       time: 5,
       columns: CONNECTION_COLUMNS,

@@ -137,8 +137,8 @@ Worker.runAll();
 `,
   );
   const p = run([host, script], { cwd: app.dir });
-  const [, got] = (await p.waitFor(/worker got (\d+) from master/, 20_000)) as RegExpMatchArray;
-  const [, stats] = (await p.waitFor(/relay (\{.*\})/, 20_000)) as RegExpMatchArray;
+  const [, got] = await p.waitFor(/worker got (\d+) from master/, 20_000);
+  const [, stats] = await p.waitFor(/relay (\{.*\})/, 20_000);
   const relay = JSON.parse(stats!) as { published: number; delivered: number; dropped: number };
   assert.equal(relay.published, 5001);
   assert.ok(relay.dropped > 0, `some copies dropped: ${stats}`);

@@ -37,7 +37,9 @@ function internIp(ip: string | undefined): string {
 /**
  * A connection a listening Worker accepted. Callbacks set on the connection win over the Worker's
  * (`worker.onMessage`), which are read at each event, not copied at accept time.
+ * `M` is what onMessage gets; it depends on the listen scheme, so it is open by default (see ServerMessage).
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ServerMessage in types.ts
 export class TcpConnection<M = any> implements LinkOwner {
   /** Every accepted connection of this process that is not closed yet (all Workers, all protocols). */
   static get connections(): ReadonlySet<TcpConnection> {
@@ -155,7 +157,8 @@ export class TcpConnection<M = any> implements LinkOwner {
    */
   send(data: SendData | import('./types.js').HttpResponse): boolean | null {
     const st = this.state;
-    if (st === 'open') {
+    // http:// while closing: the requests already received still get their answers
+    if (st === 'open' || (st === 'closing' && this.server.scheme === 'http')) {
       const link = this.link as Link;
       if (this.bufferFull && link.bufferedAmount() >= this.maxSendBufferSize) return this.dropSend();
       if (!link.write(data as SendData)) {

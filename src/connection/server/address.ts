@@ -1,5 +1,6 @@
 // Listen addresses: `websocket://0.0.0.0:2346`, `http://`, `tcp://`, `text://`, `frame://` or a registered
 // protocol's name. Parsed once, in the master and in every worker, with errors a person understands.
+import { ConfigError } from '../../shared/config-error.js';
 import { knownSchemes } from '../protocol/Protocol.js';
 
 /** A parsed listen address. */
@@ -30,20 +31,20 @@ export function listenSchemes(): string[] {
  */
 export function parseListenAddress(listen: string): ListenAddress {
   if (typeof listen !== 'string' || listen === '') {
-    throw new TypeError(
+    throw new ConfigError(
       'Worker: the listen address must be a string such as "websocket://0.0.0.0:2346" or "tcp://127.0.0.1:8080"',
     );
   }
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(\[[^\]]+\]|[^/:?#]*)(?::(\d+))?\/?$/.exec(listen);
   if (!m) {
-    throw new TypeError(
+    throw new ConfigError(
       `Worker: malformed listen address "${listen}" (expected scheme://host:port, e.g. "websocket://0.0.0.0:2346")`,
     );
   }
   const scheme = m[1]!.toLowerCase();
   const hostPart = m[2]!;
   if (scheme === 'ws' || scheme === 'wss') {
-    throw new TypeError(
+    throw new ConfigError(
       `Worker: "${listen}": ${scheme}:// is a client scheme (for new AsyncTcpConnection(url)); a websocket server listens on websocket://${hostPart}${m[3] ? `:${m[3]}` : ''}` +
         (scheme === 'wss' ? ' (TLS servers are not supported: put a TLS proxy such as nginx in front)' : ''),
     );
@@ -51,20 +52,20 @@ export function parseListenAddress(listen: string): ListenAddress {
   const schemes = listenSchemes();
   if (!schemes.includes(scheme)) {
     const tls = scheme === 'ssl' || scheme === 'tls' || scheme === 'https';
-    throw new TypeError(
+    throw new ConfigError(
       `Worker: unknown listen scheme "${scheme}://" in "${listen}"; expected one of ${schemes.map((s) => s + '://').join(', ')}` +
         (tls ? ' (TLS servers are not supported: put a TLS proxy such as nginx in front)' : ''),
     );
   }
   const host = hostPart.startsWith('[') ? hostPart.slice(1, -1) : hostPart;
-  if (host === '') throw new TypeError(`Worker: no host in listen address "${listen}" (e.g. 0.0.0.0)`);
+  if (host === '') throw new ConfigError(`Worker: no host in listen address "${listen}" (e.g. 0.0.0.0)`);
   if (m[3] === undefined) {
-    throw new TypeError(
+    throw new ConfigError(
       `Worker: listen address "${listen}" needs a port (e.g. ${scheme}://${hostPart}:2346)`,
     );
   }
   const port = Number(m[3]);
-  if (port > 65535) throw new TypeError(`Worker: port ${port} out of range (0-65535) in "${listen}"`);
+  if (port > 65535) throw new ConfigError(`Worker: port ${port} out of range (0-65535) in "${listen}"`);
   return { scheme, host, port, display: `${scheme}://${hostPart}:${port}` };
 }
 

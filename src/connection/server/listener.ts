@@ -156,9 +156,9 @@ export class Listener implements AcceptingServer {
     const max = this.settings.maxConnections;
     if (this.host.connections.size < max) return false;
     ServerCounters.refused++;
+    const conn = new TcpConnection(this, socket, 'closed'); // reads the peer's address: before the end
     if (this.stream !== null) socket.destroy();
     else answerAndEnd(socket, 503, 'too many connections');
-    const conn = new TcpConnection(this, socket, 'closed');
     conn._refuse(
       fault(
         ConnectionError.CONNECTION_LIMIT,
@@ -207,16 +207,17 @@ export class Listener implements AcceptingServer {
     if (err.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
     const status =
       err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const where = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     const f: ConnectionFault =
       status === 408
         ? fault(
             ConnectionError.HANDSHAKE_TIMEOUT,
-            socket.remoteAddress ?? '?',
+            where,
             `request head not complete within ${this.settings.handshakeTimeout} s`,
           )
         : fault(
             ConnectionError.PROTOCOL_ERROR,
-            socket.remoteAddress ?? '?',
+            where,
             `bad HTTP request: ${err.message} (${err.code ?? '?'})`,
           );
     answerAndEnd(socket, status);

@@ -4,6 +4,15 @@ import type { IncomingMessage } from 'node:http';
 import type { PerMessageDeflateOptions } from 'ws';
 import type { Callback } from '../settings.js';
 
+/**
+ * What onMessage gets. It depends on the listen scheme, known only when the Worker is made: `string |
+ * Buffer` for websocket/text/frame/tcp, an HttpRequest for http, a user protocol's decode() result. Open
+ * (`any`) on purpose, so that both `(conn, data) => conn.send(data)` and `(conn, req: HttpRequest) => ...`
+ * type-check without a cast; `unknown` would force one on the most common line of a server.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- deliberate, see above
+export type ServerMessage = any;
+
 /** Callbacks for accepted connections, each optional (`null` = none). */
 export interface ServerCallbacks<C> {
   /** A connection was accepted (websocket://: its upgrade request arrived, before onWebSocketConnect). */
@@ -14,7 +23,7 @@ export interface ServerCallbacks<C> {
    */
   onWebSocketConnect?: Callback<[conn: C, request: IncomingMessage]> | null;
   /** One message: websocket text frame -> string, binary frame -> Buffer; text:// -> string; frame:// and tcp:// -> Buffer; http:// -> HttpRequest. */
-  onMessage?: Callback<[conn: C, data: any]> | null;
+  onMessage?: Callback<[conn: C, data: ServerMessage]> | null;
   /** The connection is gone. */
   onClose?: Callback<[conn: C]> | null;
   /** Something went wrong with this connection (stable codes, see ConnectionError); followed by onClose except SEND_FAIL. */

@@ -79,10 +79,8 @@ export function upgrade(
   if (conn.state !== 'handshaking') return; // onConnect closed it
 
   const finish = (status: number): void => {
-    if (conn.state !== 'handshaking' || socket.destroyed) {
-      if (!socket.destroyed) socket.destroy();
-      return;
-    }
+    // closed meanwhile: by conn.close() (which answered 403), destroy(), or the client going away
+    if (conn.state !== 'handshaking' || socket.destroyed) return;
     if (status !== 0) return answerAndEnd(socket, status);
     wss.handleUpgrade(req, socket, head, (ws: WebSocket) => {
       upgraded = true;

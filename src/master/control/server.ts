@@ -10,7 +10,8 @@ import {
   type ControlReply,
 } from '../../shared/control/protocol.js';
 
-export type ControlHandler = (args: Record<string, unknown>) => Promise<unknown> | unknown;
+/** Returns the result, or a promise of it. */
+export type ControlHandler = (args: Record<string, unknown>) => unknown;
 
 export class ControlServer {
   private server: Server | null = null;

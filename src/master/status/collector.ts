@@ -1,7 +1,7 @@
 // The master's side of the `stats` IPC verb: keeps the counters every worker pushes, and asks workers
 // for fresh ones (and their connection lists) with a deadline, so a blocked worker makes no one wait.
 import type { Worker as ClusterWorker } from 'node:cluster';
-import type { WorkerMessage, WorkerStats } from '../../shared/messages.js';
+import { tagged, type WorkerMessage, type WorkerStats } from '../../shared/messages.js';
 import { connectionRow } from './report.js';
 
 export interface Received {
@@ -72,7 +72,7 @@ export class StatsCollector {
             resolve();
           });
           try {
-            worker.send({ wm: 'stats', requestId, connections: withConnections });
+            worker.send(tagged({ wm: 'stats', requestId, connections: withConnections }));
           } catch {
             resolve(); // the channel closed under us: the process is going away
           }

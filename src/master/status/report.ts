@@ -10,8 +10,11 @@ import {
 import type { SlotState } from '../supervisor.js';
 import type { Usage } from './usage.js';
 
-/** A slot's state, or `busy` (alive, did not answer in time), or `reloading` (a reload's extra process). */
-export type ProcessState = SlotState | 'busy' | 'reloading';
+/**
+ * A slot's state, or `busy` (alive, did not answer in time), `unresponsive` (ready, but nothing heard from it
+ * for 3 s: a blocked event loop), or `reloading` (a reload's extra process).
+ */
+export type ProcessState = SlotState | 'busy' | 'unresponsive' | 'reloading';
 
 export interface MasterStatus {
   pid: number;
@@ -268,6 +271,6 @@ export function totalsOf(master: MasterStatus, workers: readonly WorkerStatus[])
     timers: sum((w) => w.timers),
     restarts: sum((w) => (w.state === 'reloading' ? 0 : w.restarts)),
     failed: workers.filter((w) => w.state === 'failed').length,
-    busy: workers.filter((w) => w.state === 'busy').length,
+    busy: workers.filter((w) => w.state === 'busy' || w.state === 'unresponsive').length,
   };
 }

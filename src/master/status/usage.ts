@@ -92,7 +92,7 @@ export class UsageSampler {
       // expires. Not `maxage: 0` (pidusage 4.1 then re-reads forever and leaks fds) and no clear() on stop
       // (it drops the history without closing those fds).
       const sample = await loadPidusage();
-      stats = (await sample(pids)) as Record<number, pidusage.Status | undefined>;
+      stats = await sample(pids);
     } catch {
       return; // a pid exited between listing and reading (single-pid call), or no /proc: keep the last sample
     }
