@@ -60,6 +60,7 @@ slow.onConnect = (c) => {
   });
 };
 slow.onBufferFull = (c) => console.log('SLOW onBufferFull buffered ' + c.bufferedAmount);
+slow.onBufferDrain = (c) => console.log('SLOW onBufferDrain buffered ' + c.bufferedAmount);
 Worker.runAll();
 `,
   );
