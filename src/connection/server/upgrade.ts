@@ -72,7 +72,8 @@ export function upgrade(
     watchDrain: () => undefined,
     watchAlive: () => undefined,
     ping: () => undefined,
-    close: () => void answerAndEnd(socket, 403), // conn.close() in onWebSocketConnect refuses
+    // conn.close() in onWebSocketConnect refuses (403); a stopping worker (close 1001) is unavailable (503)
+    close: (code: number) => void answerAndEnd(socket, code === 1001 ? 503 : 403),
     destroy: () => void socket.destroy(),
   });
   socket.once('close', closedEarly);
