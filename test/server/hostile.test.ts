@@ -65,7 +65,7 @@ Worker.runAll();
 `,
   );
   p = run([script, 'start'], { cwd: app.dir });
-  await p.waitFor('Start success', 20_000);
+  await p.waitFor('Start success', 60_000);
 });
 
 after(async () => {

@@ -91,6 +91,8 @@ export function upgrade(
       conn._linkOpen(link, null);
       conn._watchIdle(socket); // after ws's setSocket, which clears socket timeouts
       socket.resume(); // paused while an async onWebSocketConnect ran
+      // arrived while the worker stops: open, then "going away", so the client reconnects elsewhere
+      if (server.stopping) conn.close(null, 1001, 'worker stopping');
     });
   };
 
