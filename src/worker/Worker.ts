@@ -117,6 +117,16 @@ export class Worker {
   static logFile = '';
   /** Where stdout/stderr of every process go in daemon mode. Default `/dev/null`. */
   static stdoutFile = '';
+  /**
+   * `'text'` (default): `<ISO time> master pid:N message` lines; `'json'`: one JSON object per line, for log
+   * shippers, from the master and from every worker (their console.* calls included). The environment
+   * variable `WORKERMAN_LOG_FORMAT` overrides it. See docs/logs.md.
+   */
+  static logFormat: 'text' | 'json' = 'text';
+  /** Bytes after which the log file (and in daemon mode the stdout file) is rotated; 0 = never. Default 10 MiB. */
+  static logMaxSize = 10 * 1024 * 1024;
+  /** Rotated files kept (`workerman.log.1` .. `.N`). Default `5`. */
+  static logKeep = 5;
   /** Seconds a stopping worker gets before it is killed (SIGKILL). Default `10`. */
   static stopTimeout = 10;
   /** Seconds a starting worker gets to become ready before the start fails. Default `30`. */
