@@ -195,7 +195,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (!slot.lastError) slot.lastError = describeExit(code, signal);
       if (slot.configError) {
         slot.state = 'failed';
-        this.emit('slotFailed', slot, `configuration error in onWorkerStart: ${slot.lastError}`);
+        this.emit('slotFailed', slot, `configuration error: ${slot.lastError}`);
         return;
       }
       if (slot.startFailures >= this.options.maxStartFailures) {

@@ -84,6 +84,8 @@ export interface WorkerStats extends ConnectionTotals {
   startedAt: number;
   /** Accepted connections of a listening Worker; null in a worker that does not listen. */
   server: ServerStats | null;
+  /** The work keys it owns (static shards or the Redis coordinator); absent if its Worker has none. */
+  keys?: KeysStatus;
 }
 
 /** Counters of a listening worker's accepted connections (since the process started, except `connections`). */
@@ -164,6 +166,7 @@ export const CONNECTION_COLUMNS = [
 /** One client connection as `connections` shows it: `conn.info()` (never header values or credentials). */
 export type { ConnectionInfo } from '../connection/types.js';
 import type { ConnectionInfo, ConnectionTotals } from '../connection/types.js';
+import type { KeysStatus } from './keys-status.js';
 
 /** The value of `cmd` on every IPC message of ours (docs/design.md, "IPC"). */
 export const IPC_TAG = 'WORKERMAN_TS';

@@ -7,6 +7,8 @@ import {
   type ServerStats,
   type WorkerStats,
 } from '../../shared/messages.js';
+import type { LogFileHealth } from '../log-health.js';
+import type { KeysStatus } from '../../shared/keys-status.js';
 import type { SlotState } from '../supervisor.js';
 import type { Usage } from './usage.js';
 
@@ -26,6 +28,8 @@ export interface MasterStatus {
   uptime: number;
   /** Epoch ms. */
   startedAt: number;
+  /** The master's log file (CLI masters only; null when embedded): path, the write error if any, lines lost. */
+  log: LogFileHealth | null;
 }
 
 export interface WorkerStatus {
@@ -59,6 +63,8 @@ export interface WorkerStatus {
   statsAge: number | null;
   /** Accepted connections of a listening Worker (null: it does not listen, or no counters yet). */
   server: ServerStats | null;
+  /** The work keys it owns and, with a coordinator, its Redis state (docs/sharding.md); null without keys. */
+  keys: KeysStatus | null;
 }
 
 export interface DefinitionStatus {
@@ -253,6 +259,7 @@ export function workerRow(
     lastError: slot.lastError,
     statsAge: stats ? seconds(now - receivedAt) : null,
     server: stats?.server ?? null,
+    keys: stats?.keys ?? null,
   };
 }
 
