@@ -128,6 +128,15 @@ const COLUMNS: Column<Row>[] = [
   { title: 'restarts', value: (r) => formatNumber(r.restarts ?? null), right: true },
 ];
 
+function acceptedSum(report: StatusReport, key: 'messagesIn' | 'messagesOut'): number {
+  return report.workers.reduce((n, w) => n + (w.server?.[key] ?? 0), 0);
+}
+
+function both(client: number | null | undefined, accepted: number | undefined): number | null {
+  if (client === null || client === undefined) return accepted ?? null;
+  return client + (accepted ?? 0);
+}
+
 /** The `keys` column (owned/listed, and the coordinator's state) when some worker has work keys. */
 function withKeysColumn(report: StatusReport): Column<Row>[] {
   if (!report.workers.some((w) => w.keys)) return COLUMNS;
@@ -154,15 +163,6 @@ function coordinatorTrouble(report: StatusReport): string[] {
       `${w.name}#${w.id}: coordinator ${c.url} ${c.state} since ${since}${c.lastError ? ` (${c.lastError})` : ''}, owns ${w.keys!.owned} keys`,
     ];
   });
-}
-
-function acceptedSum(report: StatusReport, key: 'messagesIn' | 'messagesOut'): number {
-  return report.workers.reduce((n, w) => n + (w.server?.[key] ?? 0), 0);
-}
-
-function both(client: number | null | undefined, accepted: number | undefined): number | null {
-  if (client === null || client === undefined) return accepted ?? null;
-  return client + (accepted ?? 0);
 }
 
 function conns(r: Row): string {

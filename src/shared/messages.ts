@@ -82,10 +82,10 @@ export interface WorkerStats extends ConnectionTotals {
   heapTotal: number;
   /** Epoch ms when the worker process started (process.uptime based). */
   startedAt: number;
-  /** The work keys it owns (static shards or the Redis coordinator); absent if its Worker has none. */
-  keys?: KeysStatus;
   /** Accepted connections of a listening Worker; null in a worker that does not listen. */
   server: ServerStats | null;
+  /** The work keys it owns (static shards or the Redis coordinator); absent if its Worker has none. */
+  keys?: KeysStatus;
 }
 
 /** Counters of a listening worker's accepted connections (since the process started, except `connections`). */

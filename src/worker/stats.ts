@@ -12,8 +12,8 @@ import {
   type WorkerMessage,
   type WorkerStats,
 } from '../shared/messages.js';
-import { activeAssignment } from './keys.js';
 import { currentListener } from './listening.js';
+import { activeAssignment } from './keys.js';
 import { Timer } from './Timer.js';
 
 const requireBuiltin = createRequire(import.meta.url);

@@ -1,7 +1,5 @@
 // The documents `status --json`, `connections --json`, Runtime#status() and Runtime#connections() return
 // (field by field in docs/status.md), and how one row is made from what the master knows.
-import type { LogFileHealth } from '../log-health.js';
-import type { KeysStatus } from '../../shared/keys-status.js';
 import {
   CONNECTION_COLUMNS,
   type ConnectionEntry,
@@ -9,6 +7,8 @@ import {
   type ServerStats,
   type WorkerStats,
 } from '../../shared/messages.js';
+import type { LogFileHealth } from '../log-health.js';
+import type { KeysStatus } from '../../shared/keys-status.js';
 import type { SlotState } from '../supervisor.js';
 import type { Usage } from './usage.js';
 
@@ -61,10 +61,10 @@ export interface WorkerStatus {
   lastError: string | null;
   /** Seconds since the counters shown were received (large for a busy worker). */
   statsAge: number | null;
-  /** The work keys it owns and, with a coordinator, its Redis state (docs/sharding.md); null without keys. */
-  keys: KeysStatus | null;
   /** Accepted connections of a listening Worker (null: it does not listen, or no counters yet). */
   server: ServerStats | null;
+  /** The work keys it owns and, with a coordinator, its Redis state (docs/sharding.md); null without keys. */
+  keys: KeysStatus | null;
 }
 
 export interface DefinitionStatus {
@@ -258,8 +258,8 @@ export function workerRow(
     restarts: slot.restarts,
     lastError: slot.lastError,
     statsAge: stats ? seconds(now - receivedAt) : null,
-    keys: stats?.keys ?? null,
     server: stats?.server ?? null,
+    keys: stats?.keys ?? null,
   };
 }
 
