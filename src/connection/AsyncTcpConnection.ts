@@ -23,13 +23,12 @@ import {
   countClosed,
   Counters,
   live as registry,
+  nextConnectionId,
   rethrowLater,
   startClock,
   totals,
   type Tracked,
 } from './registry.js';
-
-let nextId = 1;
 
 /**
  * A client connection that Workerman users know: `new AsyncTcpConnection('ws://host:port/path')`, set
@@ -77,7 +76,7 @@ export class AsyncTcpConnection<M = string | Buffer>
   }
 
   /** Process-unique id, kept across reconnects. */
-  readonly id = nextId++;
+  readonly id = nextConnectionId();
   /** The URL as given. */
   readonly url: string;
   /** The URL with credentials and query-string values masked: safe to print. */

@@ -45,6 +45,14 @@ export function parseTarget(url: string, knownSchemes: readonly string[]): Targe
   }
   rememberUrlSecrets(u);
   const scheme = u.protocol.slice(0, -1).toLowerCase();
+  if (scheme === 'websocket' || scheme === 'http' || scheme === 'https') {
+    throw new ConfigError(
+      `AsyncTcpConnection: "${maskUrl(u)}": ${scheme}:// is a listen scheme (for new Worker('${scheme}://0.0.0.0:port')); ` +
+        (scheme === 'websocket'
+          ? `a websocket client connects to ws://${u.host}${u.pathname || '/'} (or wss://)`
+          : `AsyncTcpConnection has no HTTP client: use fetch()`),
+    );
+  }
   if (!knownSchemes.includes(scheme)) {
     throw new ConfigError(
       `AsyncTcpConnection: unknown scheme "${scheme}://" in "${maskUrl(u)}"; expected one of ${knownSchemes.map((s) => s + '://').join(', ')}`,
