@@ -116,8 +116,10 @@ const COLUMNS: Column<Row>[] = [
   { title: 'cpu', value: (r) => formatNumber(r.cpu, '%'), right: true },
   { title: 'memory', value: (r) => formatBytes(r.memory), right: true },
   { title: 'conns', value: (r) => conns(r), right: true },
-  { title: 'msg in', value: (r) => formatNumber(r.messagesIn ?? null), right: true },
-  { title: 'msg out', value: (r) => formatNumber(r.messagesOut ?? null), right: true },
+  { title: 'accepted', value: (r) => formatNumber(r.server?.connections ?? null), right: true },
+  // Messages of client and accepted connections together (--json keeps them apart: server.messagesIn).
+  { title: 'msg in', value: (r) => formatNumber(both(r.messagesIn, r.server?.messagesIn)), right: true },
+  { title: 'msg out', value: (r) => formatNumber(both(r.messagesOut, r.server?.messagesOut)), right: true },
   { title: 'reconn', value: (r) => formatNumber(r.reconnects ?? null), right: true },
   { title: 'timers', value: (r) => formatNumber(r.timers ?? null), right: true },
   { title: 'last msg', value: (r) => formatDuration(r.lastMessageAge ?? null), right: true },
@@ -125,6 +127,43 @@ const COLUMNS: Column<Row>[] = [
   { title: 'uptime', value: (r) => formatDuration(r.uptime), right: true },
   { title: 'restarts', value: (r) => formatNumber(r.restarts ?? null), right: true },
 ];
+
+/** The `keys` column (owned/listed, and the coordinator's state) when some worker has work keys. */
+function withKeysColumn(report: StatusReport): Column<Row>[] {
+  if (!report.workers.some((w) => w.keys)) return COLUMNS;
+  const keys: Column<Row> = {
+    title: 'keys',
+    value: (r) => {
+      const k = r.keys;
+      if (!k) return '-';
+      const state = k.coordinator && k.coordinator.state !== 'ok' ? ` ${k.coordinator.state}` : '';
+      return `${k.owned}/${k.keys}${state}`;
+    },
+    right: true,
+  };
+  return [...COLUMNS.slice(0, 5), keys, ...COLUMNS.slice(5)];
+}
+
+/** One line per worker whose coordinator is not answering (docs/sharding.md). */
+function coordinatorTrouble(report: StatusReport): string[] {
+  return report.workers.flatMap((w) => {
+    const c = w.keys?.coordinator;
+    if (!c || c.state === 'ok' || c.state === 'left') return [];
+    const since = new Date(c.since).toISOString();
+    return [
+      `${w.name}#${w.id}: coordinator ${c.url} ${c.state} since ${since}${c.lastError ? ` (${c.lastError})` : ''}, owns ${w.keys!.owned} keys`,
+    ];
+  });
+}
+
+function acceptedSum(report: StatusReport, key: 'messagesIn' | 'messagesOut'): number {
+  return report.workers.reduce((n, w) => n + (w.server?.[key] ?? 0), 0);
+}
+
+function both(client: number | null | undefined, accepted: number | undefined): number | null {
+  if (client === null || client === undefined) return accepted ?? null;
+  return client + (accepted ?? 0);
+}
 
 function conns(r: Row): string {
   if (r.connections === undefined || r.connections === null) return '-';
@@ -146,7 +185,7 @@ export function renderStatus(context: CliContext, report: StatusReport): string 
     },
     ...report.workers.map((w) => ({ ...w, label: `${w.name}#${w.id}` })),
   ];
-  const table = renderTable(COLUMNS, rows, colour);
+  const table = renderTable(withKeysColumn(report), rows, colour);
   const width = Math.max(80, ...table.split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').length));
   const t = report.totals;
   const definitions = renderTable(
@@ -184,7 +223,8 @@ export function renderStatus(context: CliContext, report: StatusReport): string 
       : []),
     rule('PROCESS STATUS', width),
     table,
+    ...coordinatorTrouble(report).map((line) => paint(line, 'red', colour)),
     rule('', width),
-    `total: cpu ${t.cpu}%   memory ${formatBytes(t.memory)}   connections ${t.connections}   messages in ${t.messagesIn} out ${t.messagesOut}   reconnects ${t.reconnects}   timers ${t.timers}`,
+    `total: cpu ${t.cpu}%   memory ${formatBytes(t.memory)}   connections ${t.connections}   accepted ${t.accepted ?? 0}   messages in ${t.messagesIn + acceptedSum(report, 'messagesIn')} out ${t.messagesOut + acceptedSum(report, 'messagesOut')}   reconnects ${t.reconnects}   timers ${t.timers}`,
   ].join('\n');
 }
