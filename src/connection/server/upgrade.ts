@@ -1,6 +1,7 @@
 // websocket://: one upgrade request from arrival to an open connection. onConnect, then
 // onWebSocketConnect(conn, request) (which may refuse with an HTTP status, also from a promise), then
 // `ws` answers the handshake. Requests that are not websocket handshakes are refused with 400 and onError.
+import { rememberRequestSecrets } from '../secrets.js';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -58,6 +59,7 @@ export function upgrade(
       fault(ConnectionError.PROTOCOL_ERROR, conn.remoteAddress, `invalid websocket handshake: ${bad}`),
     );
   }
+  rememberRequestSecrets(req.headers, req.url);
   const binary = server.settings.websocketType === Ws.BINARY_TYPE_ARRAYBUFFER;
   // Until ws takes the socket, its close is ours to report; afterwards the WebSocket's close event does it.
   let upgraded = false;
