@@ -114,7 +114,7 @@ export function clean(s: LedgerSummary): boolean {
 
 if (isMain(import.meta.url)) {
   const o = fullSize();
-  const list = process.env.FAULTS_LIST ? (process.env.FAULTS_LIST.split(',') as FaultName[]) : FAULTS;
+  const list = process.env.FAULTS_LIST ? process.env.FAULTS_LIST.split(',') : FAULTS;
   const r = await runFaults(o, num('FAULTS_SETTLE_MS', 3000), num('FAULTS_CYCLES', 1), list);
   printSummary(r);
   if (process.env.FAULTS_JSON) {
