@@ -1,5 +1,6 @@
 // Parsing, validation and masking of connection URLs and request headers.
 import { ConfigError } from '../shared/config-error.js';
+import { rememberUrlSecrets } from './secrets.js';
 
 /** What the connection layer needs to know about a URL. */
 export interface Target {
@@ -42,6 +43,7 @@ export function parseTarget(url: string, knownSchemes: readonly string[]): Targe
       `AsyncTcpConnection: malformed url "${maskRaw(url)}" (expected e.g. "ws://127.0.0.1:8080/path")`,
     );
   }
+  rememberUrlSecrets(u);
   const scheme = u.protocol.slice(0, -1).toLowerCase();
   if (scheme === 'websocket' || scheme === 'http' || scheme === 'https') {
     throw new ConfigError(

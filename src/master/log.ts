@@ -1,6 +1,7 @@
 // The runtime's own log file: every line the master logs (docs/cli.md), rotated by size and reopened on
 // SIGHUP. Lines are formatted by src/shared/log-format.ts.
 import { closeSync, fstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { noteLogWrite, trackLogFile } from './log-health.js';
 
 export type LogSink = (line: string) => void;
 
@@ -27,7 +28,9 @@ export class LogFile {
   ) {}
 
   open(): this {
+    const first = this.fd === null;
     this.fd = openSync(this.path, 'a', 0o600);
+    if (first) trackLogFile(this.path);
     this.size = fstatSync(this.fd).size;
     return this;
   }
@@ -43,8 +46,10 @@ export class LogFile {
     if (this.fd === null) return;
     try {
       this.size += writeSync(this.fd, `${line}\n`);
-    } catch {
-      // a full disk must not take the master down
+      noteLogWrite();
+    } catch (err) {
+      // a full disk must not take the master down; said once on stderr and shown by status
+      noteLogWrite(err);
       return;
     }
     if (this.rotation.maxSize > 0 && this.size >= this.rotation.maxSize) this.rotate();

@@ -11,6 +11,7 @@ import {
 } from '../worker/Worker.js';
 import { RuntimeStartError } from './errors.js';
 import { checkListenOptions } from '../worker/listen-options.js';
+import { redact } from '../connection/secrets.js';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
 import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
 import type { ReloadResult } from './reload.js';
@@ -475,7 +476,7 @@ async function callHook(fn: () => unknown, runtime: Runtime): Promise<void> {
     await fn();
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
-    runtime.emit('log', `master hook failed: ${error.stack ?? error.message}`);
+    runtime.emit('log', `master hook failed: ${redact(error.stack ?? error.message)}`);
   }
 }
 

@@ -11,6 +11,7 @@ import {
   type WorkerMessage,
 } from '../shared/messages.js';
 import { isConfigError } from '../shared/config-error.js';
+import { redact } from '../connection/secrets.js';
 import {
   ENV_LOG_FORMAT,
   formatLogLine,
@@ -55,7 +56,8 @@ function sendAndExit(message: WorkerMessage, code: number): void {
 }
 
 function logError(what: string, err: unknown): void {
-  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+  // Crash output names no secret: URL credentials, query values, secret header values (connection/secrets.ts).
+  const detail = redact(err instanceof Error ? (err.stack ?? err.message) : String(err));
   process.stderr.write(`${formatLogLine(logFormat, source(), `${what}: ${detail}`, 'error')}\n`);
 }
 
@@ -114,7 +116,7 @@ async function start(definition: Worker): Promise<void> {
     // the same trace five times over told nobody anything.
     if (!config || process.env[ENV_STACK] === '1') logError('onWorkerStart failed', err);
     sendAndExit(
-      { wm: 'startFailed', error: err instanceof Error ? err.message : String(err), config },
+      { wm: 'startFailed', error: redact(err instanceof Error ? err.message : String(err)), config },
       EXIT_CODES.START_FAILED,
     );
     return;
