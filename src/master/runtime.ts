@@ -9,6 +9,7 @@ import {
   workerSeconds,
   type Worker,
 } from '../worker/Worker.js';
+import { checkKeysConfig } from '../worker/keys-config.js';
 import { RuntimeStartError } from './errors.js';
 import { checkListenOptions } from '../worker/listen-options.js';
 import { redact } from '../connection/secrets.js';
@@ -206,6 +207,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       throw new RuntimeStartError(
         `${this.script} defines no Worker: create one with new Worker() before Worker.runAll()`,
       );
+    }
+    try {
+      checkKeysConfig(definitions, { ...process.env, ...options.env });
+    } catch (err) {
+      throw new RuntimeStartError((err as Error).message);
     }
     for (const w of definitions) {
       if (!Number.isInteger(w.count) || w.count < 1) {

@@ -63,6 +63,8 @@ export interface WorkerStats extends ConnectionTotals {
   heapTotal: number;
   /** Epoch ms when the worker process started (process.uptime based). */
   startedAt: number;
+  /** The work keys it owns (static shards or the Redis coordinator); absent if its Worker has none. */
+  keys?: KeysStatus;
 }
 
 /** The fields of ConnectionInfo in the order of a connection row (`connectionRows`). */
@@ -89,6 +91,7 @@ export const CONNECTION_COLUMNS = [
 /** One client connection as `connections` shows it: `conn.info()` (never header values or credentials). */
 export type { ConnectionInfo } from '../connection/types.js';
 import type { ConnectionInfo, ConnectionTotals } from '../connection/types.js';
+import type { KeysStatus } from './keys-status.js';
 
 /** The value of `cmd` on every IPC message of ours (docs/design.md, "IPC"). */
 export const IPC_TAG = 'WORKERMAN_TS';

@@ -2,6 +2,9 @@
 // the switch that makes this process a master (cluster primary) or one worker (cluster worker).
 import { createRequire } from 'node:module';
 import { ENV_WORKER_ID, ENV_WORKER_INDEX } from '../shared/messages.js';
+import { activeAssignment } from './keys.js';
+import { shardOf } from './hrw.js';
+import { hostShard, processShard, type ShardInfo } from './shard.js';
 import { attachToMaster, runWorkerProcess, requestStopAll } from './worker-process.js';
 import type { TcpConnection } from '../connection/server/TcpConnection.js';
 import { checkListenOptions, LISTEN_DEFAULTS, type ListenOptions } from './listen-options.js';
@@ -17,7 +20,25 @@ export interface WorkerOptions extends ListenOptions {
   onWorkerStart?: WorkerCallback | null;
   onWorkerStop?: WorkerCallback | null;
   onWorkerReload?: WorkerCallback | null;
+  /** Work keys (symbols, rooms, accounts) to share out among the processes; see docs/sharding.md. Default `[]`. */
+  keys?: readonly string[];
+  /** Called with the keys this process gained and lost (awaited, one call at a time). Default `null`. */
+  onKeysAssigned?: KeysAssignedCallback | null;
+  /** Redis URL of the coordinator (dynamic ownership over live members). Default `''`: `Worker.coordinator`. */
+  coordinator?: string;
+  /** Seconds a member's lease lasts in Redis (renewed every third of it). Default `5`. */
+  leaseTtl?: number;
+  /** Members of one group share the keys (Redis keys `workerman-ts:<group>:*`). Default `''`: the name. */
+  coordinatorGroup?: string;
+  /** Redis unreachable past the lease: `'keep'` the keys (default) or `'release'` them. */
+  whenCoordinatorDown?: 'keep' | 'release';
 }
+
+export type KeysAssignedCallback = (
+  worker: Worker,
+  added: readonly string[],
+  removed: readonly string[],
+) => unknown;
 
 export type WorkerCallback = (worker: Worker) => unknown;
 export type WorkerExitCallback = (
@@ -149,6 +170,11 @@ export class Worker {
    * `'127.0.0.1:9464'` (port 0 picks a free port). Default `''`: off. See docs/status.md.
    */
   static metricsListen = '';
+  /**
+   * Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) of the coordinator for every
+   * Worker with keys that sets no `coordinator` of its own. Default `''`: static shards. See docs/sharding.md.
+   */
+  static coordinator = '';
   /** Master-side hook: at the start of every reload. */
   static onMasterReload: (() => unknown) | null = null;
   /** Master-side hook: just before the master exits. */
@@ -164,6 +190,46 @@ export class Worker {
   onWorkerStart: WorkerCallback | null = null;
   onWorkerStop: WorkerCallback | null = null;
   onWorkerReload: WorkerCallback | null = null;
+  keys: readonly string[] = [];
+  onKeysAssigned: KeysAssignedCallback | null = null;
+  coordinator = '';
+  leaseTtl = 5;
+  coordinatorGroup = '';
+  whenCoordinatorDown: 'keep' | 'release' = 'keep';
+
+  /**
+   * This process's shard across the deployment: `index` = host x count + id of `total` = hosts x count,
+   * the host from WORKER_SHARD=<index>/<total> or a StatefulSet ordinal with WORKER_SHARDS. Null outside a
+   * worker process.
+   */
+  get shard(): ShardInfo | null {
+    if (this.id < 0) return null;
+    return activeAssignment()?.shard ?? processShard(hostShard(), this.count, this.id);
+  }
+
+  /**
+   * Does this process own `key`? Static shards: rendezvous hashing over the shards. With a coordinator: over
+   * the live members of the last round. False outside a worker process.
+   */
+  ownsKey(key: string): boolean {
+    const assignment = activeAssignment();
+    if (assignment?.worker === this) return assignment.ownsKey(key);
+    const shard = this.shard;
+    return shard !== null && shardOf(String(key), shard.total) === shard.index;
+  }
+
+  /** The keys of `keys` this process owns now (what onKeysAssigned has been told). */
+  get ownedKeys(): ReadonlySet<string> {
+    const assignment = activeAssignment();
+    return assignment?.worker === this ? assignment.ownedKeys() : new Set();
+  }
+
+  /** Replace the list of keys; the keys this process gains or loses go to onKeysAssigned. */
+  setKeys(keys: Iterable<string>): void {
+    this.keys = Array.from(keys, String);
+    const assignment = activeAssignment();
+    if (assignment?.worker === this) assignment.refresh();
+  }
 
   // ---- listening (docs/servers.md); defaults in listen-options.ts ----
   /** Listen address, e.g. `'websocket://0.0.0.0:2346'`; `''` = no server (a client/task worker). */

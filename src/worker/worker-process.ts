@@ -22,18 +22,22 @@ import {
 import { ENV_STDOUT_FILE, redirectStdio, type StdioFile } from '../shared/stdio-file.js';
 import { installJsonConsole } from './console.js';
 
-/** `WORKERMAN_TS_STACK=1`: print the stack of a ConfigError from onWorkerStart too. */
-const ENV_STACK = 'WORKERMAN_TS_STACK';
+import { KeyAssignment, startAssignment } from './keys.js';
 import { Timer } from './Timer.js';
 import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
 import { closeAccepted, startListening, stopAccepting } from './listening.js';
+
+/** `WORKERMAN_TS_STACK=1`: print the stack of a ConfigError from onWorkerStart too. */
+const ENV_STACK = 'WORKERMAN_TS_STACK';
 
 let current: Worker | null = null;
 let stopping = false;
 /** The master checked $WORKERMAN_LOG_FORMAT before forking us; the script's Worker.logFormat otherwise. */
 let logFormat: LogFormat = isLogFormat(process.env[ENV_LOG_FORMAT]) ? process.env[ENV_LOG_FORMAT] : 'text';
 let stdio: StdioFile | null = null;
+/** The work keys of this process (docs/sharding.md), if its Worker has any. */
+let assignment: KeyAssignment | null = null;
 
 function source(): LogSource {
   return {
@@ -110,6 +114,12 @@ async function start(definition: Worker): Promise<void> {
   if (stopping) return; // the master asked us to stop while the script was still loading
   try {
     await definition.onWorkerStart?.(definition);
+    if (definition.keys.length > 0 || definition.onKeysAssigned) {
+      assignment = new KeyAssignment(definition, (line) =>
+        process.stderr.write(`${formatLogLine(logFormat, source(), line)}\n`),
+      );
+      await startAssignment(assignment); // the keys this process owns are subscribed before it counts as ready
+    }
   } catch (err) {
     const config = isConfigError(err);
     // A configuration error is reported once, by the master, without a stack (unless asked for):
@@ -192,6 +202,9 @@ async function stop(graceful: boolean, timeoutMs: number): Promise<void> {
   const worker = current;
   // A listening worker stops accepting first: during a reload its replacement is already accepting.
   await stopAccepting(masterBarrier);
+  // Leave the coordinator's group first, so the others take over the keys while we wind down.
+  if (assignment)
+    await withDeadline(assignment.stop(), 2000).catch((err) => logError('leaving the key group failed', err));
   if (worker?.onWorkerStop) {
     try {
       await withDeadline(

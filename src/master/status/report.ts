@@ -2,6 +2,7 @@
 // (field by field in docs/status.md), and how one row is made from what the master knows.
 import type { LogFileHealth } from '../log-health.js';
 import { CONNECTION_COLUMNS, type ConnectionInfo, type WorkerStats } from '../../shared/messages.js';
+import type { KeysStatus } from '../../shared/keys-status.js';
 import type { SlotState } from '../supervisor.js';
 import type { Usage } from './usage.js';
 
@@ -54,6 +55,8 @@ export interface WorkerStatus {
   lastError: string | null;
   /** Seconds since the counters shown were received (large for a busy worker). */
   statsAge: number | null;
+  /** The work keys it owns and, with a coordinator, its Redis state (docs/sharding.md); null without keys. */
+  keys: KeysStatus | null;
 }
 
 export interface DefinitionStatus {
@@ -230,6 +233,7 @@ export function workerRow(
     restarts: slot.restarts,
     lastError: slot.lastError,
     statsAge: stats ? seconds(now - receivedAt) : null,
+    keys: stats?.keys ?? null,
   };
 }
 
