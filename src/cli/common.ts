@@ -1,7 +1,8 @@
 // What every CLI verb shares: the parsed command, the resolved paths, how to print a sentence, the exit
 // codes, and "find the running master or say why not".
 import { readFileSync } from 'node:fs';
-import { checkReloadConcurrency, Worker, workerSeconds } from '../worker/Worker.js';
+import { checkReloadConcurrency, show, Worker, workerSeconds } from '../worker/Worker.js';
+import { resolveLogFormat, type LogFormat } from '../shared/log-format.js';
 import {
   defaultLogFile,
   defaultPidFile,
@@ -63,6 +64,10 @@ export interface MasterConfig {
   readyTimeout: number;
   /** Slots a reload replaces at the same time. */
   reloadConcurrency: number;
+  logFormat: LogFormat;
+  /** Bytes; 0 = never rotate. */
+  logMaxSize: number;
+  logKeep: number;
 }
 
 /**
@@ -78,7 +83,15 @@ export function resolveConfig(script: string, definitions: readonly Worker[]): M
     stopTimeout: workerSeconds(W, 'stopTimeout'),
     readyTimeout: workerSeconds(W, 'readyTimeout'),
     reloadConcurrency: checkReloadConcurrency(W.reloadConcurrency, 'Worker.reloadConcurrency'),
+    logFormat: resolveLogFormat(W.logFormat),
+    logMaxSize: checkWhole(W.logMaxSize, 'Worker.logMaxSize', 'a number of bytes >= 0 (0 = never rotate)'),
+    logKeep: checkWhole(W.logKeep, 'Worker.logKeep', 'a whole number >= 0'),
   };
+}
+
+function checkWhole(value: unknown, what: string, expected: string): number {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+  throw new TypeError(`${what} must be ${expected}, got ${show(value)}`);
 }
 
 /** Print one sentence about what happened, prefixed like Workerman's `Workerman[start.php] ...`. */

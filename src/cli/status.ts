@@ -201,6 +201,15 @@ export function renderStatus(context: CliContext, report: StatusReport): string 
     `${report.definitions.length} worker definitions   ${t.processes} processes   ${t.restarts} restarts   ${t.failed} failed   ${t.busy} busy`,
     definitions,
     ...failedIds.map((w) => paint(`${w.name}#${w.id} failed: ${w.lastError}`, 'red', colour)),
+    ...(report.master.log?.error
+      ? [
+          paint(
+            `log file ${report.master.log.file}: cannot write (${report.master.log.error}), ${report.master.log.lostLines} lines lost`,
+            'red',
+            colour,
+          ),
+        ]
+      : []),
     rule('PROCESS STATUS', width),
     table,
     ...coordinatorTrouble(report).map((line) => paint(line, 'red', colour)),

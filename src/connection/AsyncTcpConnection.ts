@@ -1,6 +1,8 @@
 // The facade: URL, options, callbacks, the state machine (every transition in setState), the send contract,
 // reconnects and liveness timers. Transports live in transport/ and protocol/; this file only orchestrates.
 import { ConfigError } from '../shared/config-error.js';
+import { rememberHeaderSecrets, setSecretHeaderNames } from './secrets.js';
+import { warnIfUnverified } from './tls-warning.js';
 import type { Socket } from 'node:net';
 import { resolvePolicy, reconnectDelay } from './backoff.js';
 import { ConnectionError, fault, type ConnectionFault } from './errors.js';
@@ -21,13 +23,12 @@ import {
   countClosed,
   Counters,
   live as registry,
+  nextConnectionId,
   rethrowLater,
   startClock,
   totals,
   type Tracked,
 } from './registry.js';
-
-let nextId = 1;
 
 /**
  * A client connection that Workerman users know: `new AsyncTcpConnection('ws://host:port/path')`, set
@@ -47,6 +48,20 @@ export class AsyncTcpConnection<M = string | Buffer>
   static get totals(): ConnectionTotals {
     return totals();
   }
+  /**
+   * Names of request headers whose values are secrets, besides Cookie, Authorization, Proxy-Authorization
+   * and Sec-WebSocket-Protocol (always secret). Their values are masked in crash output and start failures
+   * (header values never appear in status, connections or our log lines). Default `[]`. Case-insensitive.
+   */
+  static get secretHeaders(): string[] {
+    return secretHeaderNames;
+  }
+  static set secretHeaders(names: string[]) {
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string'))
+      throw new ConfigError('AsyncTcpConnection.secretHeaders must be an array of header names');
+    secretHeaderNames = [...names];
+    setSecretHeaderNames(secretHeaderNames);
+  }
   /** Registers a stream protocol under `name` (used as `name://host:port`). See {@link Protocol}. */
   static registerProtocol(name: string, protocol: Protocol): void {
     registerProtocol(name, protocol);
@@ -61,7 +76,7 @@ export class AsyncTcpConnection<M = string | Buffer>
   }
 
   /** Process-unique id, kept across reconnects. */
-  readonly id = nextId++;
+  readonly id = nextConnectionId();
   /** The URL as given. */
   readonly url: string;
   /** The URL with credentials and query-string values masked: safe to print. */
@@ -155,6 +170,7 @@ export class AsyncTcpConnection<M = string | Buffer>
     if (this.state !== 'initial' && this.state !== 'closed' && this.state !== 'reconnecting') return;
     checkHeaders(this.headersOrNone);
     checkSettings(this);
+    rememberHeaderSecrets(this.headersOrNone);
     const { scheme } = this.target;
     const isWs = scheme === 'ws' || scheme === 'wss';
     const cfg: LinkConfig = {
@@ -176,6 +192,7 @@ export class AsyncTcpConnection<M = string | Buffer>
       closeTimeoutMs: this.closeTimeout * 1000,
       protocol: getProtocol(scheme) ?? null,
     };
+    if (cfg.target.secure) warnIfUnverified(cfg.tls, this.displayUrl);
     this.clearReconnect();
     this.userClosed = false;
     registry.add(this);
@@ -560,6 +577,8 @@ export class AsyncTcpConnection<M = string | Buffer>
  * (~0.3 KiB) are paid once, not per connection. Bounded: cleared when it grows past 1,024 URLs.
  */
 const targets = new Map<string, Target>();
+
+let secretHeaderNames: string[] = [];
 
 function targetOf(url: string): Target {
   let t = targets.get(url);

@@ -1,6 +1,7 @@
 // What a user sets on a connection: options with their defaults and the callbacks. The behaviour lives in
 // AsyncTcpConnection, which extends this class. Times are in seconds.
 import { ConfigError } from '../shared/config-error.js';
+import { rememberHeaderSecrets } from './secrets.js';
 import { EventEmitter } from 'node:events';
 import type { ReconnectPolicy } from './backoff.js';
 import type { HandshakeResponse } from './link.js';
@@ -87,6 +88,7 @@ export class ConnectionSettings<M> extends EventEmitter {
   }
   set headers(h: Record<string, string>) {
     checkHeaders(h);
+    rememberHeaderSecrets(h);
     this._headers = h;
   }
 

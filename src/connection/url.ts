@@ -1,5 +1,6 @@
 // Parsing, validation and masking of connection URLs and request headers.
 import { ConfigError } from '../shared/config-error.js';
+import { rememberUrlSecrets } from './secrets.js';
 
 /** What the connection layer needs to know about a URL. */
 export interface Target {
@@ -42,7 +43,16 @@ export function parseTarget(url: string, knownSchemes: readonly string[]): Targe
       `AsyncTcpConnection: malformed url "${maskRaw(url)}" (expected e.g. "ws://127.0.0.1:8080/path")`,
     );
   }
+  rememberUrlSecrets(u);
   const scheme = u.protocol.slice(0, -1).toLowerCase();
+  if (scheme === 'websocket' || scheme === 'http' || scheme === 'https') {
+    throw new ConfigError(
+      `AsyncTcpConnection: "${maskUrl(u)}": ${scheme}:// is a listen scheme (for new Worker('${scheme}://0.0.0.0:port')); ` +
+        (scheme === 'websocket'
+          ? `a websocket client connects to ws://${u.host}${u.pathname || '/'} (or wss://)`
+          : `AsyncTcpConnection has no HTTP client: use fetch()`),
+    );
+  }
   if (!knownSchemes.includes(scheme)) {
     throw new ConfigError(
       `AsyncTcpConnection: unknown scheme "${scheme}://" in "${maskUrl(u)}"; expected one of ${knownSchemes.map((s) => s + '://').join(', ')}`,

@@ -11,6 +11,8 @@ import {
 } from '../worker/Worker.js';
 import { checkKeysConfig } from '../worker/keys-config.js';
 import { RuntimeStartError } from './errors.js';
+import { checkListenOptions } from '../worker/listen-options.js';
+import { redact } from '../connection/secrets.js';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
 import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
 import type { ReloadResult } from './reload.js';
@@ -83,6 +85,8 @@ export interface RuntimeEvents {
   workerReady: [slot: SlotSnapshot];
   workerExit: [slot: SlotSnapshot, code: number | null, signal: string | null];
   reload: [result: ReloadResult];
+  /** A stop began (whoever asked: stop(), a signal, the control socket, Worker.stopAll()). */
+  stopping: [];
   stop: [];
   error: [error: Error];
   log: [message: string];
@@ -215,6 +219,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
           `Worker "${String(w.name)}": count must be a whole number >= 1, got ${show(w.count)}`,
         );
       }
+      // listen options set after the constructor: checked here too, before any process is forked
+      try {
+        checkListenOptions(w as never);
+      } catch (err) {
+        throw new RuntimeStartError((err as Error).message);
+      }
     }
     const defs: WorkerDefinition[] = definitions.map((w, index) => ({
       index,
@@ -265,6 +275,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Every process with CPU, memory and counters: the document `status --json` prints (docs/status.md). */
   status(options: { busyAfterMs?: number } = {}): Promise<StatusReport> {
     return this.statusService.status(options);
+  }
+
+  /** @internal The status document from the counters the workers pushed last, without asking them. */
+  statusSnapshot(): StatusReport {
+    return this.statusService.snapshot();
   }
 
   /** Every client connection of every worker: the document `connections --json` prints. */
@@ -424,6 +439,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       );
     }
     this.log(options.graceful ? 'stopping gracefully' : 'stopping');
+    this.emit('stopping');
     this.stopping = (async () => {
       await engine().stopWorkers(this.supervisor, {
         graceful: options.graceful ?? false,
@@ -466,7 +482,7 @@ async function callHook(fn: () => unknown, runtime: Runtime): Promise<void> {
     await fn();
   } catch (err) {
     const error = err instanceof Error ? err : new Error(String(err));
-    runtime.emit('log', `master hook failed: ${error.stack ?? error.message}`);
+    runtime.emit('log', `master hook failed: ${redact(error.stack ?? error.message)}`);
   }
 }
 

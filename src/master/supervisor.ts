@@ -125,6 +125,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         slot.lastError = message.error;
         slot.configError = message.config === true;
       }
+      if (message.wm === 'sync') this.send(worker, { wm: 'sync', seq: message.seq });
       this.emit('message', slot, message, worker);
     });
     worker.on('exit', (code, signal) => this.onExit(slot, worker, pid, code, signal));
@@ -194,7 +195,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       if (!slot.lastError) slot.lastError = describeExit(code, signal);
       if (slot.configError) {
         slot.state = 'failed';
-        this.emit('slotFailed', slot, `configuration error in onWorkerStart: ${slot.lastError}`);
+        this.emit('slotFailed', slot, `configuration error: ${slot.lastError}`);
         return;
       }
       if (slot.startFailures >= this.options.maxStartFailures) {

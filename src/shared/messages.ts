@@ -19,13 +19,17 @@ export const EXIT_CODES = {
 export type MasterMessage =
   | { wm: 'stop'; graceful: boolean; timeoutMs: number }
   | { wm: 'reload' }
-  | { wm: 'stats'; requestId: number; connections: boolean };
+  | { wm: 'stats'; requestId: number; connections: boolean }
+  /** The answer to a worker's `sync`: everything the worker sent before it has been processed. */
+  | { wm: 'sync'; seq: number };
 
 /** Worker -> master. */
 export type WorkerMessage =
   | { wm: 'ready' }
   /** `config`: a ConfigError (no retry can fix it): the master fails the slot at once. */
   | { wm: 'startFailed'; error: string; config?: boolean }
+  /** A barrier: the master answers with the same `seq` (a listening worker stopping uses it). */
+  | { wm: 'sync'; seq: number }
   | { wm: 'stopAll' }
   | {
       wm: 'stats';

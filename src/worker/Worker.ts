@@ -6,9 +6,11 @@ import { activeAssignment } from './keys.js';
 import { shardOf } from './hrw.js';
 import { hostShard, processShard, type ShardInfo } from './shard.js';
 import { attachToMaster, runWorkerProcess, requestStopAll } from './worker-process.js';
+import type { TcpConnection } from '../connection/server/TcpConnection.js';
+import { checkListenOptions, LISTEN_DEFAULTS, type ListenOptions } from './listen-options.js';
 
 /** Options accepted by `new Worker(options)`; every one is also a settable property. */
-export interface WorkerOptions {
+export interface WorkerOptions extends ListenOptions {
   /** Shown in status, logs and process titles. Default `'none'`. */
   name?: string;
   /** How many processes to run for this definition. Default `1`. */
@@ -136,6 +138,16 @@ export class Worker {
   static logFile = '';
   /** Where stdout/stderr of every process go in daemon mode. Default `/dev/null`. */
   static stdoutFile = '';
+  /**
+   * `'text'` (default): `<ISO time> master pid:N message` lines; `'json'`: one JSON object per line, for log
+   * shippers, from the master and from every worker (their console.* calls included). The environment
+   * variable `WORKERMAN_LOG_FORMAT` overrides it. See docs/logs.md.
+   */
+  static logFormat: 'text' | 'json' = 'text';
+  /** Bytes after which the log file (and in daemon mode the stdout file) is rotated; 0 = never. Default 10 MiB. */
+  static logMaxSize = 10 * 1024 * 1024;
+  /** Rotated files kept (`workerman.log.1` .. `.N`). Default `5`. */
+  static logKeep = 5;
   /** Seconds a stopping worker gets before it is killed (SIGKILL). Default `10`. */
   static stopTimeout = 10;
   /** Seconds a starting worker gets to become ready before the start fails. Default `30`. */
@@ -219,17 +231,49 @@ export class Worker {
     if (assignment?.worker === this) assignment.refresh();
   }
 
-  constructor(options?: WorkerOptions) {
-    if (typeof options === 'string') {
+  // ---- listening (docs/servers.md); defaults in listen-options.ts ----
+  /** Listen address, e.g. `'websocket://0.0.0.0:2346'`; `''` = no server (a client/task worker). */
+  listen = LISTEN_DEFAULTS.listen;
+  /** SO_REUSEPORT: every process binds its own socket (Node 22.12+/23.1+). Default false: node:cluster round-robin. */
+  reusePort = LISTEN_DEFAULTS.reusePort;
+  maxConnections = LISTEN_DEFAULTS.maxConnections;
+  maxPackageSize = LISTEN_DEFAULTS.maxPackageSize;
+  maxSendBufferSize = LISTEN_DEFAULTS.maxSendBufferSize;
+  perMessageDeflate = LISTEN_DEFAULTS.perMessageDeflate;
+  websocketType = LISTEN_DEFAULTS.websocketType;
+  skipUTF8Validation = LISTEN_DEFAULTS.skipUTF8Validation;
+  handshakeTimeout = LISTEN_DEFAULTS.handshakeTimeout;
+  closeTimeout = LISTEN_DEFAULTS.closeTimeout;
+  idleTimeout = LISTEN_DEFAULTS.idleTimeout;
+  /** Callbacks for every accepted connection (a callback set on the connection itself wins). */
+  onConnect: ListenOptions['onConnect'] = null;
+  onWebSocketConnect: ListenOptions['onWebSocketConnect'] = null;
+  onMessage: ListenOptions['onMessage'] = null;
+  onClose: ListenOptions['onClose'] = null;
+  onError: ListenOptions['onError'] = null;
+  onBufferFull: ListenOptions['onBufferFull'] = null;
+  onBufferDrain: ListenOptions['onBufferDrain'] = null;
+  /** Accepted connections of this process, id -> connection (client connections are not in it, as in Workerman). */
+  readonly connections = new Map<number, TcpConnection>();
+
+  /**
+   * `new Worker(options)`, or `new Worker('websocket://0.0.0.0:2346', options)` for a listening Worker.
+   * @throws TypeError for a bad listen address (`ws://` is a client scheme) or a bad listen option.
+   */
+  constructor(listenOrOptions?: string | WorkerOptions, options?: WorkerOptions) {
+    let opts = listenOrOptions;
+    if (typeof listenOrOptions === 'string') {
+      opts = { ...options, listen: listenOrOptions };
+    } else if (options !== undefined) {
       throw new TypeError(
-        `new Worker('${String(options)}'): listening workers are not supported (yet). ` +
-          `ws:// and wss:// are client protocols: open them with new AsyncTcpConnection(url) inside onWorkerStart.`,
+        'new Worker(options): give the options once (new Worker(listen, options) or new Worker(options))',
       );
     }
-    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    if (opts !== undefined && (typeof opts !== 'object' || opts === null)) {
       throw new TypeError('new Worker(options): options must be an object');
     }
-    Object.assign(this, options);
+    Object.assign(this, opts);
+    checkListenOptions(this as never);
     definitions.push(this);
   }
 

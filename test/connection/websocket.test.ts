@@ -106,7 +106,8 @@ test('malformed URL, unknown scheme, missing port and a port out of range throw 
   assert.throws(() => new AsyncTcpConnection('not a url'), { name: 'ConfigError', message: /malformed url/ });
   assert.throws(() => new AsyncTcpConnection('websocket://127.0.0.1:1'), {
     name: 'ConfigError',
-    message: /unknown scheme "websocket:\/\/".*ws:\/\//s,
+    // the mistake Workerman users make (issue #473): the listen scheme as a client URL, with the fix
+    message: /websocket:\/\/ is a listen scheme .*a websocket client connects to ws:\/\/127\.0\.0\.1:1\//,
   });
   assert.throws(() => new AsyncTcpConnection('tcp://127.0.0.1'), {
     name: 'ConfigError',

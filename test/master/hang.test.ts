@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { StatusReport } from '../../src/master/status/report.js';
 import { appSource, cli, eventually, readPid, readText, testApp } from './cli-helpers.js';
 
-// Slot 0's first process blocks its event loop 500 ms after it is ready (a marker file makes it once only).
+// Slot 0's first process blocks its event loop 2.5 s after it is ready (after its first stats pushes) (a marker file makes it once only).
 const { app, script, pidFile, logFile } = testApp(
   appSource({
     count: 2,
@@ -18,7 +18,7 @@ w.onWorkerStart = ((start) => async (worker) => {
   await start(worker);
   if (worker.id === 0 && !existsSync(here('hung-once'))) {
     writeFileSync(here('hung-once'), String(process.pid));
-    setTimeout(() => { for (;;) {} }, 500);
+    setTimeout(() => { for (;;) {} }, 2500);
   }
 })(w.onWorkerStart);`,
   }),

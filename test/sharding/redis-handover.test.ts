@@ -97,7 +97,7 @@ test(
         'slot 0 took over every key while slot 1 was frozen',
       );
       await copy.waitFor(
-        /bots#1 \(pid \d+\): lease lost \(no renewal for \d+ ms\): dropping \d+ keys/,
+        /bots#1 pid:\d+ lease lost \(no renewal for \d+ ms\): dropping \d+ keys/,
         10_000,
       );
       await sleep(TTL_MS);

@@ -46,10 +46,7 @@ for (const [name, reason] of CASES) {
     const { code, output } = await cli(script, ['start'], { CASE: name });
     assert.equal(code, 1, output);
     assert.equal(forks(output), 2, `one process per slot, none retried:\n${output}`);
-    assert.match(
-      output,
-      new RegExp(`start failed: worker feed#\\d configuration error in onWorkerStart: ${reason.source}`),
-    );
+    assert.match(output, new RegExp(`start failed: worker feed#\\d configuration error: ${reason.source}`));
     assert.doesNotMatch(output, /\n\s+at /, `no stack trace:\n${output}`);
     assert.doesNotMatch(output, /failed to start \d+ times|replacing it/);
     assert.doesNotMatch(output, /Injected: 1/, 'the header value is never printed');

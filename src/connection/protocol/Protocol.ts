@@ -55,7 +55,7 @@ export function registerProtocol(name: string, protocol: Protocol): void {
     throw new ConfigError(
       `registerProtocol: "${name}" is not a valid scheme name (lower case letters, digits, + . -)`,
     );
-  if ((BUILTIN_SCHEMES as readonly string[]).includes(name))
+  if ([...BUILTIN_SCHEMES, 'websocket', 'http', 'https'].includes(name))
     throw new ConfigError(`registerProtocol: "${name}" is built in and cannot be replaced`);
   if (
     typeof protocol?.input !== 'function' ||

@@ -1,6 +1,7 @@
 // HTTP CONNECT proxies: which proxy applies to a target (HTTPS_PROXY / HTTP_PROXY / NO_PROXY or the `proxy`
 // option) and opening the tunnel with Node built-ins only.
 import { ConfigError } from '../../shared/config-error.js';
+import { rememberUrlSecrets } from '../secrets.js';
 import net from 'node:net';
 import { ConnectionError, fault, type ConnectionFault } from '../errors.js';
 
@@ -25,6 +26,7 @@ export function parseProxy(url: string): ProxyConfig {
     throw new ConfigError(
       `AsyncTcpConnection: only http:// CONNECT proxies are supported, got ${u.protocol}//`,
     );
+  rememberUrlSecrets(u);
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   const port = u.port === '' ? 80 : Number(u.port);
   const authorization =

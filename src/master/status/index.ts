@@ -1,6 +1,7 @@
 // Status in the master: pidusage samples + worker counters over IPC -> the status and connections
 // documents (report.ts). Runtime owns one StatusService; the control socket, the CLI, the metrics
 // endpoint and Runtime#status() all read through it.
+import { logFileHealth } from '../log-health.js';
 import { UNRESPONSIVE_AFTER_MS } from '../hang-watch.js';
 import type { Worker as ClusterWorker } from 'node:cluster';
 import { loadavg } from 'node:os';
@@ -180,6 +181,7 @@ export class StatusService {
       memory: masterUsage?.memory ?? null,
       uptime: Math.round(now - this.info.startedAt) / 1000,
       startedAt: this.info.startedAt,
+      log: logFileHealth(),
     };
     const workers: WorkerStatus[] = [];
     const row = (slot: Slot, worker: ClusterWorker | null, state: ProcessState) => {

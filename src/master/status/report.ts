@@ -1,5 +1,6 @@
 // The documents `status --json`, `connections --json`, Runtime#status() and Runtime#connections() return
 // (field by field in docs/status.md), and how one row is made from what the master knows.
+import type { LogFileHealth } from '../log-health.js';
 import { CONNECTION_COLUMNS, type ConnectionInfo, type WorkerStats } from '../../shared/messages.js';
 import type { KeysStatus } from '../../shared/keys-status.js';
 import type { SlotState } from '../supervisor.js';
@@ -21,6 +22,8 @@ export interface MasterStatus {
   uptime: number;
   /** Epoch ms. */
   startedAt: number;
+  /** The master's log file (CLI masters only; null when embedded): path, the write error if any, lines lost. */
+  log: LogFileHealth | null;
 }
 
 export interface WorkerStatus {

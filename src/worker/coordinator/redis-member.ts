@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { ConfigError } from '../../shared/config-error.js';
 import type { CoordinatorState, CoordinatorStatus } from '../../shared/keys-status.js';
 import { digest32, ownerOf, type HrwMember } from '../hrw.js';
-import type { Coordinator, KeyAssignment } from '../keys.js';
+import type { Coordinator, KeyAssignment, KeysLog } from '../keys.js';
 import { maskUrl } from '../stats.js';
 
 /**
@@ -91,7 +91,7 @@ export class RedisMember implements Coordinator {
   constructor(
     private readonly assignment: KeyAssignment,
     url: string,
-    private readonly log: (line: string) => void,
+    private readonly log: KeysLog,
   ) {
     const worker = assignment.worker;
     this.url = url;
@@ -273,6 +273,7 @@ export class RedisMember implements Coordinator {
       if (was === 'unreachable' || was === 'lease-lost')
         this.log(
           `coordinator ${maskUrl(this.url)} reachable again: ${live.length} live members in group ${this.group}`,
+          'info',
         );
     }
     this.setView(view);
@@ -293,6 +294,7 @@ export class RedisMember implements Coordinator {
     this.log(
       `coordinator ${maskUrl(this.url)} ${refused ? 'refuses the renewal' : 'unreachable'} (${this.lastError}): ` +
         (keep ? `keeping ${owned} keys until it is back` : `releasing ${owned} keys when the lease ends`),
+      'warn',
     );
   }
 
@@ -305,6 +307,7 @@ export class RedisMember implements Coordinator {
       this.setState('lease-lost');
       this.log(
         `lease ended, ${maskUrl(this.url)} refused the renewal: released ${this.assignment.ownedKeys().size} keys`,
+        'warn',
       );
       this.dropAll();
       return;
@@ -313,6 +316,7 @@ export class RedisMember implements Coordinator {
       if (this.assignment.worker.whenCoordinatorDown !== 'release') return;
       this.log(
         `lease ended while ${maskUrl(this.url)} is unreachable: released ${this.assignment.ownedKeys().size} keys`,
+        'warn',
       );
       this.dropAll();
       return;
@@ -322,6 +326,7 @@ export class RedisMember implements Coordinator {
     this.setState('lease-lost');
     this.log(
       `lease lost (no renewal for ${Math.round(performance.now() - this.leaseUntil + this.ttlMs * (1 - LEASE_MARGIN))} ms): dropping ${this.assignment.ownedKeys().size} keys`,
+      'warn',
     );
     this.dropAll();
   }
