@@ -196,6 +196,12 @@ test(
       const releasedLines = () =>
         copy.running.output().match(/lease ended while .* is unreachable: released \d+ keys/g) ?? [];
       await waitFor(() => releasedLines().length >= 2, 'both workers releasing', 10_000);
+      // The log line comes just before the worker writes its record: wait for the record too.
+      await waitFor(
+        () => ownershipProblems(readOwnership(app.dir), KEYS).unowned.length === KEYS,
+        'the records',
+        5000,
+      );
       const released = readOwnership(app.dir);
       const drops = released.events.filter((e) => e.removed > 0 && e.at >= stoppedAt);
       assert.ok(drops.length >= 2, 'both workers dropped their keys');
@@ -235,6 +241,12 @@ test(
       assert.equal(await redis.command('REPLICAOF', '127.0.0.1', '1'), '+OK');
       const lines = () => copy.running.output().match(/refused the renewal: released \d+ keys/g) ?? [];
       await waitFor(() => lines().length >= 2, 'both workers releasing', 10_000);
+      // The log line comes just before the worker writes its record: wait for the record too.
+      await waitFor(
+        () => ownershipProblems(readOwnership(app.dir), KEYS).unowned.length === KEYS,
+        'the records',
+        5000,
+      );
       assert.match(
         copy.running.output(),
         /refuses the renewal \(READONLY [^)]*\): releasing \d+ keys when the lease ends/,
@@ -242,7 +254,12 @@ test(
       const drops = readOwnership(app.dir).events.filter((e) => e.removed > 0 && e.at >= refusedAt);
       for (const e of drops)
         assert.ok(e.at - refusedAt <= TTL_MS, `dropped ${e.at - refusedAt} ms after the refusals began`);
-      assert.equal(ownershipProblems(readOwnership(app.dir), KEYS).unowned.length, KEYS);
+      const record = readOwnership(app.dir);
+      assert.equal(
+        ownershipProblems(record, KEYS).unowned.length,
+        KEYS,
+        `nothing owned while renewals are refused; changes: ${JSON.stringify(record.events.filter((e) => e.at >= refusedAt))}\n${copy.running.output()}`,
+      );
       assert.equal(await redis.command('REPLICAOF', 'NO', 'ONE'), '+OK');
       await converged(app, new Map(), 'after Redis accepts renewals again');
       copy.running.child.kill('SIGTERM');
