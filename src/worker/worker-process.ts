@@ -11,7 +11,6 @@ import {
   type WorkerMessage,
 } from '../shared/messages.js';
 import { isConfigError } from '../shared/config-error.js';
-import { KeyAssignment, startAssignment } from './keys.js';
 import { redact } from '../connection/secrets.js';
 import {
   ENV_LOG_FORMAT,
@@ -22,7 +21,9 @@ import {
 } from '../shared/log-format.js';
 import { ENV_STDOUT_FILE, redirectStdio, type StdioFile } from '../shared/stdio-file.js';
 import { installJsonConsole } from './console.js';
+import { deliverChannelMessage } from './Channel.js';
 
+import { KeyAssignment, startAssignment } from './keys.js';
 import { Timer } from './Timer.js';
 import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
@@ -33,11 +34,11 @@ const ENV_STACK = 'WORKERMAN_TS_STACK';
 
 let current: Worker | null = null;
 let stopping = false;
-/** The work keys of this process (docs/sharding.md), if its Worker has any. */
-let assignment: KeyAssignment | null = null;
 /** The master checked $WORKERMAN_LOG_FORMAT before forking us; the script's Worker.logFormat otherwise. */
 let logFormat: LogFormat = isLogFormat(process.env[ENV_LOG_FORMAT]) ? process.env[ENV_LOG_FORMAT] : 'text';
 let stdio: StdioFile | null = null;
+/** The work keys of this process (docs/sharding.md), if its Worker has any. */
+let assignment: KeyAssignment | null = null;
 
 function source(): LogSource {
   return {
@@ -159,6 +160,9 @@ function onMessage(message: unknown): void {
     case 'stats':
       send(statsReply(msg));
       break;
+    case 'channel':
+      deliverChannelMessage(msg);
+      break;
     case 'sync':
       syncWaiters.get(msg.seq)?.();
       break;
@@ -200,11 +204,11 @@ async function stop(graceful: boolean, timeoutMs: number): Promise<void> {
   stopping = true;
   const deadline = Date.now() + timeoutMs;
   const worker = current;
+  // A listening worker stops accepting first: during a reload its replacement is already accepting.
+  await stopAccepting(masterBarrier);
   // Leave the coordinator's group first, so the others take over the keys while we wind down.
   if (assignment)
     await withDeadline(assignment.stop(), 2000).catch((err) => logError('leaving the key group failed', err));
-  // A listening worker stops accepting first: during a reload its replacement is already accepting.
-  await stopAccepting(masterBarrier);
   if (worker?.onWorkerStop) {
     try {
       await withDeadline(
