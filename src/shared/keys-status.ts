@@ -6,9 +6,9 @@ export type CoordinatorState =
   | 'connecting'
   /** The last round (renew the lease, read the members) succeeded. */
   | 'ok'
-  /** Redis does not answer; the worker keeps its keys (or released them: whenCoordinatorDown). */
+  /** Redis does not answer, or refuses the renewal; the worker keeps its keys or not (docs/sharding.md). */
   | 'unreachable'
-  /** The lease ran out while the process could not renew it (e.g. a blocked event loop): keys dropped. */
+  /** The lease ran out while Redis answered (a blocked event loop, a refused renewal): keys dropped. */
   | 'lease-lost'
   /** The worker left the group (it is stopping). */
   | 'left';

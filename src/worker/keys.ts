@@ -32,6 +32,9 @@ export function startAssignment(assignment: KeyAssignment): Promise<void> {
   return assignment.start();
 }
 
+/** Where the assignment and the coordinator log (the worker's log, with its name, id and format). */
+export type KeysLog = (line: string, level: 'info' | 'warn' | 'error') => void;
+
 export class KeyAssignment {
   private owned = new Set<string>();
   /** onKeysAssigned calls, one after the other: a slow (async) callback is never overtaken. */
@@ -43,7 +46,7 @@ export class KeyAssignment {
 
   constructor(
     readonly worker: Worker,
-    private readonly log: (line: string) => void,
+    private readonly log: KeysLog,
   ) {
     this.shard = processShard(hostShard(), worker.count, worker.id);
   }
@@ -106,7 +109,7 @@ export class KeyAssignment {
         await worker.onKeysAssigned?.(worker, added, removed);
       } catch (err) {
         const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-        this.log(`onKeysAssigned failed (+${added.length} -${removed.length} keys): ${detail}`);
+        this.log(`onKeysAssigned failed (+${added.length} -${removed.length} keys): ${detail}`, 'error');
       }
     });
   }

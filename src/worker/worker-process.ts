@@ -116,8 +116,8 @@ async function start(definition: Worker): Promise<void> {
   try {
     await definition.onWorkerStart?.(definition);
     if (definition.keys.length > 0 || definition.onKeysAssigned) {
-      assignment = new KeyAssignment(definition, (line) =>
-        process.stderr.write(`${formatLogLine(logFormat, source(), line)}\n`),
+      assignment = new KeyAssignment(definition, (line, level) =>
+        process.stderr.write(`${formatLogLine(logFormat, source(), redact(line), level)}\n`),
       );
       await startAssignment(assignment); // the keys this process owns are subscribed before it counts as ready
     }

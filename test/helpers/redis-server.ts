@@ -13,6 +13,8 @@ export interface RedisServer {
   start(): Promise<void>;
   /** SIGKILL-free stop (SIGTERM, no save); resolves when the process is gone. */
   stop(): Promise<void>;
+  /** Send one command (RESP) and resolve with the first line of the reply, e.g. `+OK`. */
+  command(...args: string[]): Promise<string>;
   /** Stop it and remove its dir. */
   close(): Promise<void>;
 }
@@ -87,6 +89,19 @@ export async function startRedis(): Promise<RedisServer> {
       const timer = setTimeout(() => proc.kill('SIGKILL'), 3000);
       await gone;
       clearTimeout(timer);
+    },
+    command(...args) {
+      return new Promise((resolve, reject) => {
+        const socket = net.connect(server.port, '127.0.0.1');
+        socket.setTimeout(2000, () => (socket.destroy(), reject(new Error('redis command timed out'))));
+        socket.on('error', reject);
+        socket.on('connect', () =>
+          socket.write(
+            `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a)}\r\n${a}\r\n`).join('')}`,
+          ),
+        );
+        socket.on('data', (d) => (socket.destroy(), resolve(d.toString().split('\r\n')[0]!)));
+      });
     },
     async close() {
       await server.stop();

@@ -196,6 +196,12 @@ test(
       const releasedLines = () =>
         copy.running.output().match(/lease ended while .* is unreachable: released \d+ keys/g) ?? [];
       await waitFor(() => releasedLines().length >= 2, 'both workers releasing', 10_000);
+      // The log line comes just before the worker writes its record: wait for the record too.
+      await waitFor(
+        () => ownershipProblems(readOwnership(app.dir), KEYS).unowned.length === KEYS,
+        'the records',
+        5000,
+      );
       const released = readOwnership(app.dir);
       const drops = released.events.filter((e) => e.removed > 0 && e.at >= stoppedAt);
       assert.ok(drops.length >= 2, 'both workers dropped their keys');
@@ -211,6 +217,51 @@ test(
       );
       await redis.start();
       await converged(app, new Map(), 'after Redis came back');
+      copy.running.child.kill('SIGTERM');
+      assert.equal((await copy.running.exited(20_000)).code, 0);
+    } finally {
+      await redis.close();
+    }
+  },
+);
+
+test(
+  'Redis answers but refuses the renewal (demoted to a read-only replica): keys dropped within the lease, even with keep',
+  { skip: skip ?? false },
+  async () => {
+    const app = useAppDir();
+    const script = app.write('app.mjs', coordinatedApp(KEYS));
+    const redis = await startRedis();
+    try {
+      const copy = startCopy(app, script, redis, 'o');
+      await copy.running.waitFor('Start success', 30_000);
+      await converged(app, new Map(), 'after the start');
+      const refusedAt = Date.now();
+      // As after a Redis failover that made this node a replica (of a master that is not there: port 1).
+      assert.equal(await redis.command('REPLICAOF', '127.0.0.1', '1'), '+OK');
+      const lines = () => copy.running.output().match(/refused the renewal: released \d+ keys/g) ?? [];
+      await waitFor(() => lines().length >= 2, 'both workers releasing', 10_000);
+      // The log line comes just before the worker writes its record: wait for the record too.
+      await waitFor(
+        () => ownershipProblems(readOwnership(app.dir), KEYS).unowned.length === KEYS,
+        'the records',
+        5000,
+      );
+      assert.match(
+        copy.running.output(),
+        /refuses the renewal \(READONLY [^)]*\): releasing \d+ keys when the lease ends/,
+      );
+      const drops = readOwnership(app.dir).events.filter((e) => e.removed > 0 && e.at >= refusedAt);
+      for (const e of drops)
+        assert.ok(e.at - refusedAt <= TTL_MS, `dropped ${e.at - refusedAt} ms after the refusals began`);
+      const record = readOwnership(app.dir);
+      assert.equal(
+        ownershipProblems(record, KEYS).unowned.length,
+        KEYS,
+        `nothing owned while renewals are refused; changes: ${JSON.stringify(record.events.filter((e) => e.at >= refusedAt))}\n${copy.running.output()}`,
+      );
+      assert.equal(await redis.command('REPLICAOF', 'NO', 'ONE'), '+OK');
+      await converged(app, new Map(), 'after Redis accepts renewals again');
       copy.running.child.kill('SIGTERM');
       assert.equal((await copy.running.exited(20_000)).code, 0);
     } finally {

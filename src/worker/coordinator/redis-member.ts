@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import { ConfigError } from '../../shared/config-error.js';
 import type { CoordinatorState, CoordinatorStatus } from '../../shared/keys-status.js';
 import { digest32, ownerOf, type HrwMember } from '../hrw.js';
-import type { Coordinator, KeyAssignment } from '../keys.js';
+import type { Coordinator, KeyAssignment, KeysLog } from '../keys.js';
 import { maskUrl } from '../stats.js';
 
 /**
@@ -71,6 +71,8 @@ export class RedisMember implements Coordinator {
   /** Monotonic ms after which our lease may have expired on Redis; 0 before the first renewal. */
   private leaseUntil = 0;
   private lastRoundFailed = false;
+  /** The last round failed with an error reply: Redis is up (others may renew) but refuses our renewal. */
+  private refused = false;
   private state: CoordinatorState = 'connecting';
   private since = Date.now();
   private lastError: string | null = null;
@@ -89,7 +91,7 @@ export class RedisMember implements Coordinator {
   constructor(
     private readonly assignment: KeyAssignment,
     url: string,
-    private readonly log: (line: string) => void,
+    private readonly log: KeysLog,
   ) {
     const worker = assignment.worker;
     this.url = url;
@@ -254,6 +256,7 @@ export class RedisMember implements Coordinator {
     this.leaseUntil = sentAt + this.ttlMs * (1 - LEASE_MARGIN);
     this.armLeaseTimer();
     this.lastRoundFailed = false;
+    this.refused = false;
     this.lastError = null;
     let view = live;
     if (this.carried.length > 0) {
@@ -270,6 +273,7 @@ export class RedisMember implements Coordinator {
       if (was === 'unreachable' || was === 'lease-lost')
         this.log(
           `coordinator ${maskUrl(this.url)} reachable again: ${live.length} live members in group ${this.group}`,
+          'info',
         );
     }
     this.setView(view);
@@ -279,15 +283,18 @@ export class RedisMember implements Coordinator {
 
   private onFailure(err: Error): void {
     this.lastRoundFailed = true;
+    const refused = err.name === 'ReplyError' && this.client?.status === 'ready';
     this.lastError =
       this.client?.status !== 'ready' && this.connectionError ? this.connectionError : err.message;
-    if (this.state === 'unreachable') return;
-    const keep = this.assignment.worker.whenCoordinatorDown !== 'release';
+    if (this.state === 'unreachable' && refused === this.refused) return;
+    this.refused = refused;
+    const keep = this.assignment.worker.whenCoordinatorDown !== 'release' && !refused;
     const owned = this.assignment.ownedKeys().size;
     this.setState('unreachable');
     this.log(
-      `coordinator ${maskUrl(this.url)} unreachable (${this.lastError}): ` +
+      `coordinator ${maskUrl(this.url)} ${refused ? 'refuses the renewal' : 'unreachable'} (${this.lastError}): ` +
         (keep ? `keeping ${owned} keys until it is back` : `releasing ${owned} keys when the lease ends`),
+      'warn',
     );
   }
 
@@ -295,10 +302,21 @@ export class RedisMember implements Coordinator {
   private checkLease(): void {
     if (this.leaseUntil === 0 || performance.now() < this.leaseUntil) return;
     if (this.assignment.ownedKeys().size === 0) return;
+    if (this.lastRoundFailed && this.refused) {
+      // Redis answers, so the other members can renew and will take our keys when our lease expires.
+      this.setState('lease-lost');
+      this.log(
+        `lease ended, ${maskUrl(this.url)} refused the renewal: released ${this.assignment.ownedKeys().size} keys`,
+        'warn',
+      );
+      this.dropAll();
+      return;
+    }
     if (this.lastRoundFailed || this.inFlight) {
       if (this.assignment.worker.whenCoordinatorDown !== 'release') return;
       this.log(
         `lease ended while ${maskUrl(this.url)} is unreachable: released ${this.assignment.ownedKeys().size} keys`,
+        'warn',
       );
       this.dropAll();
       return;
@@ -308,6 +326,7 @@ export class RedisMember implements Coordinator {
     this.setState('lease-lost');
     this.log(
       `lease lost (no renewal for ${Math.round(performance.now() - this.leaseUntil + this.ttlMs * (1 - LEASE_MARGIN))} ms): dropping ${this.assignment.ownedKeys().size} keys`,
+      'warn',
     );
     this.dropAll();
   }
