@@ -2,22 +2,20 @@
 // from code, with promises and events. The CLI is a thin layer on top; nothing here calls process.exit.
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
-import {
-  checkReloadConcurrency,
-  setPrimaryStopAll,
-  show,
-  workerSeconds,
-  type Worker,
-} from '../worker/Worker.js';
+import { checkReloadConcurrency, show, workerSeconds, type Worker } from '../worker/Worker.js';
 import { RuntimeStartError } from './errors.js';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
+import { callHook } from './hooks.js';
+import { liveRuntimes } from './live-runtimes.js';
 import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
 import type { ReloadResult } from './reload.js';
-import { EXIT_CODES } from '../shared/messages.js';
 import { packagePath } from '../package-path.js';
+import { snapshot, type SlotSnapshot } from './slot-snapshot.js';
 import type { Endpoints } from './status/endpoints.js';
 import type { StatusService, ConnectionsReport, StatusReport } from './status/index.js';
-import type { Slot, SlotState, Supervisor, WorkerDefinition } from './supervisor.js';
+import type { Supervisor, WorkerDefinition } from './supervisor.js';
+
+export type { SlotSnapshot } from './slot-snapshot.js';
 
 /**
  * The supervisor, status service, reload and stop machinery, imported by the first start()/create():
@@ -63,17 +61,6 @@ export interface RuntimeOptions {
   busyAfterMs?: number;
 }
 
-/** One slot as `rt.workers` shows it. */
-export interface SlotSnapshot {
-  name: string;
-  id: number;
-  pid: number | null;
-  state: SlotState;
-  restarts: number;
-  startedAt: number | null;
-  lastError: string | null;
-}
-
 export interface RuntimeEvents {
   workerStart: [slot: SlotSnapshot];
   workerReady: [slot: SlotSnapshot];
@@ -83,17 +70,6 @@ export interface RuntimeEvents {
   error: [error: Error];
   log: [message: string];
 }
-
-/**
- * Runtimes of this process that have not been stopped: Worker.stopAll() outside a worker stops them.
- * Process-wide: a start script that tsx runs as CommonJS loads this package as CommonJS, while the CLI it
- * imports lazily (primary.ts) is ESM, so this module can exist twice in one master.
- */
-const liveRuntimes = ((globalThis as { [key: symbol]: unknown })[Symbol.for('workerman-ts.liveRuntimes')] ??=
-  new Set<Runtime>()) as Set<Runtime>;
-setPrimaryStopAll(() => {
-  for (const runtime of liveRuntimes) void runtime.stop();
-});
 
 /** Consecutive failures in onWorkerStart after which a slot is marked failed instead of restarted. */
 const MAX_START_FAILURES = 5;
@@ -222,7 +198,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       maxRestartDelayMs: 30_000,
       resetAfterMs: 30_000,
     });
-    this.wireEvents(WorkerClass);
+    engine().announce(this.supervisor, { events: this, definitions, stop: () => void this.stop() });
     liveRuntimes.add(this);
     this.once('stop', () => liveRuntimes.delete(this));
     this.statusService = new StatusService(
@@ -267,73 +243,24 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.endpoints.metricsUrl;
   }
 
-  private wireEvents(WorkerClass: typeof Worker | undefined): void {
-    const s = this.supervisor;
-    s.on('workerStart', (slot, pid) => {
-      this.log(`worker ${label(slot)} started, pid ${pid}`);
-      this.emit('workerStart', snapshot(slot));
-    });
-    s.on('workerReady', (slot) => this.emit('workerReady', snapshot(slot)));
-    s.on('workerExit', (slot, code, signal, pid) => {
-      const expected = s.stopping || slot.state === 'stopping' || slot.process?.process.pid !== pid;
-      // Emitted before the supervisor decides: a start failure that is the last allowed one is not replaced.
-      const startFailure = slot.readyAt === 0 || code === EXIT_CODES.START_FAILED;
-      const givingUp = startFailure && slot.startFailures + 1 >= MAX_START_FAILURES;
-      const outcome = expected ? '' : givingUp ? '' : ', replacing it';
-      this.log(`worker ${label(slot)} pid ${pid} exited: ${engine().describeExit(code, signal)}${outcome}`);
-      this.emit('workerExit', snapshot(slot), code, signal);
-      const definition = this.definitions[slot.definition.index];
-      if (definition) void callHook(() => WorkerClass?.onWorkerExit?.(definition, code, signal, pid), this);
-    });
-    s.on('slotFailed', (slot, reason) => {
-      const error = new Error(`worker ${label(slot)} ${reason}; not restarting it`);
-      this.log(error.message);
-      if (this.listenerCount('error') > 0) this.emit('error', error);
-    });
-    s.on('message', (_slot, message) => {
-      if (message.wm === 'stopAll') void this.stop();
-    });
-  }
-
   private log(message: string): void {
     this.emit('log', message);
   }
 
-  private startWorkers(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const s = this.supervisor;
-      const timer = setTimeout(
-        () => fail(new RuntimeStartError(`workers not ready after ${this.readyTimeout} s`)),
-        this.readyTimeout * 1000,
-      );
-      const check = () => {
-        if (this.stopping) fail(new RuntimeStartError('stopped while starting', null, true));
-        else if (s.slots.every((slot) => slot.state === 'ready')) finish();
-      };
-      const onFailed = (slot: Slot, reason: string) =>
-        fail(new RuntimeStartError(`worker ${label(slot)} ${reason}`, label(slot)));
-      const onStop = () => fail(new RuntimeStartError('stopped while starting', null, true));
-      const finish = () => {
-        clearTimeout(timer);
-        s.off('workerReady', check);
-        s.off('slotFailed', onFailed);
-        this.off('stop', onStop);
-        resolve();
-      };
-      const fail = (error: Error) => {
-        // Our own stop after a failed start is not a stop someone asked for (see stopRequested).
-        if (!this.stopping) this.stoppedAfterFailedStart = true;
-        clearTimeout(timer);
-        s.off('workerReady', check);
-        s.off('slotFailed', onFailed);
-        this.off('stop', onStop);
-        void this.stop().finally(() => reject(error));
-      };
-      s.on('workerReady', check);
-      s.on('slotFailed', onFailed);
-      this.once('stop', onStop);
-      s.startAll();
-    });
+  /** Start every worker; after a failed start, stop those that did come up before rejecting. */
+  private async startWorkers(): Promise<void> {
+    try {
+      await engine().startWorkers(this.supervisor, {
+        readyTimeout: this.readyTimeout,
+        stopped: new Promise((resolve) => this.once('stop', resolve)),
+        isStopping: () => this.stopping !== null,
+      });
+    } catch (error) {
+      // Our own stop after a failed start is not a stop someone asked for (see stopRequested).
+      if (!this.stopping) this.stoppedAfterFailedStart = true;
+      await this.stop().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Slot table snapshot. */
@@ -367,7 +294,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const run = async () => {
       if (previous) await previous.catch(() => undefined);
       const WorkerClass = this.definitions[0]?.constructor as typeof Worker | undefined;
-      await callHook(() => WorkerClass?.onMasterReload?.(), this);
+      await callHook(
+        () => WorkerClass?.onMasterReload?.(),
+        (message) => this.log(message),
+      );
       this.log('reloading workers');
       const result = await engine().rollingReload(this.supervisor, {
         graceful: options.graceful ?? false,
@@ -413,7 +343,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         timeout: options.timeout ?? this.stopTimeout,
       });
       const WorkerClass = this.definitions[0]?.constructor as typeof Worker | undefined;
-      await callHook(() => WorkerClass?.onMasterStop?.(), this);
+      await callHook(
+        () => WorkerClass?.onMasterStop?.(),
+        (message) => this.log(message),
+      );
       await this.endpoints.close();
       this.log('stopped');
       this.emit('stop');
@@ -424,32 +357,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Escalate a stop in progress: SIGKILL every worker now. */
   kill(): void {
     engine().killAll(this.supervisor);
-  }
-}
-
-function label(slot: Slot): string {
-  return `${slot.definition.name}#${slot.id}`;
-}
-
-function snapshot(slot: Slot): SlotSnapshot {
-  return {
-    name: slot.definition.name,
-    id: slot.id,
-    pid: slot.process?.process.pid ?? null,
-    state: slot.state,
-    restarts: slot.restarts,
-    startedAt: slot.startedAt || null,
-    lastError: slot.lastError,
-  };
-}
-
-/** Run a user hook; an exception is reported as an `error` event (or logged), never thrown into the master. */
-async function callHook(fn: () => unknown, runtime: Runtime): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    const error = err instanceof Error ? err : new Error(String(err));
-    runtime.emit('log', `master hook failed: ${error.stack ?? error.message}`);
   }
 }
 

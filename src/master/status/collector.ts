@@ -16,7 +16,7 @@ export interface Received {
  */
 export type Answer = { stats: WorkerStats; connectionRows: string } | 'busy';
 
-type StatsMessage = Extract<WorkerMessage, { wm: 'stats' }>;
+export type StatsMessage = Extract<WorkerMessage, { wm: 'stats' }>;
 
 export class StatsCollector {
   private readonly latest = new Map<number, Received>();
