@@ -2,7 +2,16 @@
 // from code, with promises and events. The CLI is a thin layer on top; nothing here calls process.exit.
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
-import { checkReloadConcurrency, show, workerSeconds, type Worker } from '../worker/Worker.js';
+import {
+  checkReloadConcurrency,
+  checkRuntimeOptions,
+  checkStopTimeout,
+  RESTART_POLICY,
+  runtimeSettings,
+  show,
+  type RuntimeSettings,
+} from '../shared/config.js';
+import type { Worker } from '../worker/Worker.js';
 import { RuntimeStartError } from './errors.js';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
 import { callHook } from './hooks.js';
@@ -15,78 +24,22 @@ import type { Endpoints } from './status/endpoints.js';
 import type { StatusService, ConnectionsReport, StatusReport } from './status/index.js';
 import type { Supervisor, WorkerDefinition } from './supervisor.js';
 
+import { engine, loadEngine } from './engine-loader.js';
+import type { RuntimeEvents, RuntimeOptions } from './runtime-types.js';
+
 export type { SlotSnapshot } from './slot-snapshot.js';
-
-/**
- * The supervisor, status service, reload and stop machinery, imported by the first start()/create():
- * the package entry exports Runtime, so every worker process and CLI verb loads this file (see engine.ts).
- */
-type Engine = typeof import('./engine.js');
-let loadedEngine: Engine | null = null;
-async function loadEngine(): Promise<Engine> {
-  return (loadedEngine ??= await import('./engine.js'));
-}
-/** The engine, which every Runtime instance has (they are only made after loadEngine()). */
-function engine(): Engine {
-  if (!loadedEngine) throw new Error('workerman-ts: Runtime used before Runtime.start()');
-  return loadedEngine;
-}
-
-export interface RuntimeOptions {
-  /** The start script (the file a user runs with `node app.js start`, ending in `Worker.runAll()`). */
-  script?: string;
-  /** Module form, instead of `script`: a module whose export `export` defines the Workers. */
-  module?: string;
-  /** The export of `module` to evaluate: a function that creates Workers, or Worker(s). Default `'default'`. */
-  export?: string;
-  /** Seconds a stopping worker gets before SIGKILL. Default: `Worker.stopTimeout` (10). */
-  stopTimeout?: number;
-  /** Seconds a starting worker gets to finish onWorkerStart. Default 30. */
-  readyTimeout?: number;
-  /** Slots a reload replaces at the same time. Default: `Worker.reloadConcurrency` (2). */
-  reloadConcurrency?: number;
-  /** Node flags for the worker processes. Default: this process's `execArgv`. */
-  execArgv?: string[];
-  /** Receives the runtime's log lines (without timestamp). Default: none (listen to events instead). */
-  logger?: (message: string) => void;
-  /**
-   * Take the master's signals in this process (SIGINT/SIGTERM stop, SIGQUIT graceful stop, SIGUSR1/SIGUSR2
-   * reload, a second stop signal kills): what the CLI does. Removed again once the runtime stopped.
-   * Default `false`: a library does not take a host's signals unless asked.
-   */
-  handleSignals?: boolean;
-  /** `host:port` of the HTTP endpoint for /metrics, /healthz, /readyz. Default: `Worker.metricsListen` (`''` = off). */
-  metricsListen?: string;
-  /** A worker that does not answer a status request within this many ms shows as `busy`. Default 300. */
-  busyAfterMs?: number;
-}
-
-export interface RuntimeEvents {
-  workerStart: [slot: SlotSnapshot];
-  workerReady: [slot: SlotSnapshot];
-  workerExit: [slot: SlotSnapshot, code: number | null, signal: string | null];
-  reload: [result: ReloadResult];
-  stop: [];
-  error: [error: Error];
-  log: [message: string];
-}
-
-/** Consecutive failures in onWorkerStart after which a slot is marked failed instead of restarted. */
-const MAX_START_FAILURES = 5;
+export type { RuntimeEvents, RuntimeOptions } from './runtime-types.js';
 
 export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly script: string;
   readonly startedAt = Date.now();
   private readonly supervisor: Supervisor;
-  private readonly stopTimeout: number;
-  private readonly readyTimeout: number;
-  private readonly reloadConcurrency: number;
+  private readonly settings: RuntimeSettings;
   private stopping: Promise<void> | null = null;
   private stoppedAfterFailedStart = false;
   private reloading: Promise<ReloadResult> | null = null;
   private readonly statusService: StatusService;
   private readonly endpoints: Endpoints;
-  private readonly metricsListen: string;
 
   /**
    * Load `options.script` (its `Worker.runAll()` only hands over its Worker definitions here), fork every
@@ -96,7 +49,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     if (typeof options !== 'object' || options === null || !options.script === !options.module) {
       throw new TypeError('Runtime.start: give exactly one of { script } or { module, export }');
     }
-    checkOptions(options);
+    checkRuntimeOptions(options as RuntimeOptions & Record<string, unknown>);
     // The engine is imported while the script loads (a failed script load leaves it unobserved).
     const engineLoaded = loadEngine();
     engineLoaded.catch(() => undefined);
@@ -163,12 +116,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     super();
     this.script = options.script ?? '';
     const WorkerClass = definitions[0]?.constructor as typeof Worker | undefined;
-    this.stopTimeout = options.stopTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'stopTimeout') : 10);
-    this.readyTimeout =
-      options.readyTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'readyTimeout') : 30);
-    this.reloadConcurrency =
-      options.reloadConcurrency ??
-      (WorkerClass ? checkReloadConcurrency(WorkerClass.reloadConcurrency, 'Worker.reloadConcurrency') : 2);
+    this.settings = runtimeSettings(options, WorkerClass);
     if (options.logger) this.on('log', options.logger);
     if (definitions.length === 0) {
       throw new RuntimeStartError(
@@ -193,10 +141,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       script: this.script,
       ...(options.env ? { env: options.env } : {}),
       execArgv: options.execArgv ?? process.execArgv,
-      maxStartFailures: MAX_START_FAILURES,
-      restartDelayMs: 200,
-      maxRestartDelayMs: 30_000,
-      resetAfterMs: 30_000,
+      ...RESTART_POLICY,
     });
     engine().announce(this.supervisor, { events: this, definitions, stop: () => void this.stop() });
     liveRuntimes.add(this);
@@ -204,17 +149,14 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.statusService = new StatusService(
       this.supervisor,
       { script: options.module ? resolvePath(options.module) : this.script, startedAt: this.startedAt },
-      {
-        busyAfterMs: options.busyAfterMs ?? 300,
-      },
+      { busyAfterMs: this.settings.busyAfterMs },
     );
     this.endpoints = new Endpoints(this.statusService);
-    this.metricsListen = options.metricsListen ?? WorkerClass?.metricsListen ?? '';
   }
 
   private async openEndpoints(): Promise<void> {
     try {
-      await this.endpoints.open(this.metricsListen);
+      await this.endpoints.open(this.settings.metricsListen);
     } catch (err) {
       throw new RuntimeStartError(`cannot open the status endpoints: ${(err as Error).message}`);
     }
@@ -251,7 +193,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private async startWorkers(): Promise<void> {
     try {
       await engine().startWorkers(this.supervisor, {
-        readyTimeout: this.readyTimeout,
+        readyTimeout: this.settings.readyTimeout,
         stopped: new Promise((resolve) => this.once('stop', resolve)),
         isStopping: () => this.stopping !== null,
       });
@@ -301,9 +243,9 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       this.log('reloading workers');
       const result = await engine().rollingReload(this.supervisor, {
         graceful: options.graceful ?? false,
-        readyTimeout: this.readyTimeout,
-        stopTimeout: this.stopTimeout,
-        concurrency: options.concurrency ?? this.reloadConcurrency,
+        readyTimeout: this.settings.readyTimeout,
+        stopTimeout: this.settings.stopTimeout,
+        concurrency: options.concurrency ?? this.settings.reloadConcurrency,
       });
       if (this.stopping && result.halted) {
         const message = `reload interrupted: the runtime began stopping; replaced before that: ${result.replaced.join(', ') || 'none'}`;
@@ -330,17 +272,16 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Stop every worker (the ladder in stop.ts); resolves when all have exited. Calling it again returns the same promise. */
   stop(options: { graceful?: boolean; timeout?: number } = {}): Promise<void> {
     if (this.stopping) return this.stopping;
-    const { timeout } = options;
-    if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout >= 0)) {
-      return Promise.reject(
-        new TypeError(`Runtime#stop: timeout must be a number of seconds >= 0, got ${show(timeout)}`),
-      );
+    try {
+      if (options.timeout !== undefined) checkStopTimeout(options.timeout, 'Runtime#stop: timeout');
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     this.log(options.graceful ? 'stopping gracefully' : 'stopping');
     this.stopping = (async () => {
       await engine().stopWorkers(this.supervisor, {
         graceful: options.graceful ?? false,
-        timeout: options.timeout ?? this.stopTimeout,
+        timeout: options.timeout ?? this.settings.stopTimeout,
       });
       const WorkerClass = this.definitions[0]?.constructor as typeof Worker | undefined;
       await callHook(
@@ -358,28 +299,4 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   kill(): void {
     engine().killAll(this.supervisor);
   }
-}
-
-/** Bad option types fail at once with a TypeError that names the option (not later as a timeout). */
-function checkOptions(options: RuntimeOptions): void {
-  for (const key of ['script', 'module', 'export', 'metricsListen'] as const) {
-    const value = options[key];
-    if (value !== undefined && typeof value !== 'string') {
-      throw new TypeError(`Runtime.start: ${key} must be a string, got ${typeof value}`);
-    }
-  }
-  const numbers = { stopTimeout: 'seconds', readyTimeout: 'seconds', busyAfterMs: 'milliseconds' } as const;
-  for (const [key, unit] of Object.entries(numbers) as [keyof typeof numbers, string][]) {
-    const value = options[key];
-    if (value === undefined) continue;
-    const ok =
-      typeof value === 'number' && Number.isFinite(value) && (key === 'stopTimeout' ? value >= 0 : value > 0);
-    if (!ok) {
-      throw new TypeError(
-        `Runtime.start: ${key} must be a number of ${unit} ${key === 'stopTimeout' ? '>= 0' : '> 0'}, got ${show(value)}`,
-      );
-    }
-  }
-  if (options.reloadConcurrency !== undefined)
-    checkReloadConcurrency(options.reloadConcurrency, 'Runtime.start: reloadConcurrency');
 }

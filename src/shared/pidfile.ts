@@ -2,7 +2,6 @@
 // question every CLI verb asks first: is a master of this script running, and which pid is it?
 // A pid file is never trusted: the pid must be alive, not a zombie, and answer on our control socket.
 import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { controlRequest, ControlError, nobodyListening } from './control/client.js';
 import { controlSocketPath } from './control/socket-path.js';
 import type { SlotSnapshot } from '../master/runtime.js';
@@ -31,15 +30,6 @@ export type MasterLookup =
   /** A pid file that must not be trusted; `reason` says why. */
   | { state: 'stale'; pid: number | null; reason: string };
 
-/** The default paths next to the start script, as in Workerman. */
-export function defaultPidFile(script: string): string {
-  return join(dirname(script), `workerman.${basename(script)}.pid`);
-}
-export function defaultLogFile(script: string): string {
-  return join(dirname(script), 'workerman.log');
-}
-
-/** The pid in `path`, or null when there is no file; NaN when the file holds something else. */
 export function readPidFile(path: string): number | null {
   let text: string;
   try {

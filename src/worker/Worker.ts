@@ -1,6 +1,7 @@
 // Worker: the user-facing definition of a group of `count` processes, and Worker.runAll(),
 // the switch that makes this process a master (cluster primary) or one worker (cluster worker).
 import { createRequire } from 'node:module';
+import { MASTER_SETTINGS } from '../shared/config.js';
 import { ENV_WORKER_ID, ENV_WORKER_INDEX } from '../shared/messages.js';
 import { attachToMaster, runWorkerProcess, requestStopAll } from './worker-process.js';
 
@@ -42,43 +43,6 @@ export function setPrimaryStopAll(stopAll: () => void): void {
 
 const definitions: Worker[] = [];
 
-/**
- * @internal `Worker.stopTimeout` / `Worker.readyTimeout` as the start script set them, checked: a string or
- * a negative number is a TypeError naming the setting, not a silent default.
- */
-export function workerSeconds(
-  W: { stopTimeout: unknown; readyTimeout: unknown },
-  key: 'stopTimeout' | 'readyTimeout',
-): number {
-  const value = W[key];
-  const bound = key === 'stopTimeout' ? '>= 0' : '> 0';
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    (key === 'stopTimeout' ? value < 0 : value <= 0)
-  ) {
-    throw new TypeError(`Worker.${key} must be a number of seconds ${bound}, got ${show(value)}`);
-  }
-  return value;
-}
-
-/** @internal A reload concurrency (`Worker.reloadConcurrency` and its per-runtime, per-reload forms): a whole number >= 1. */
-export function isReloadConcurrency(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
-}
-
-/** @internal `value` if it is a reload concurrency, else a TypeError naming the setting (`what`). */
-export function checkReloadConcurrency(value: unknown, what: string): number {
-  if (!isReloadConcurrency(value))
-    throw new TypeError(`${what} must be a whole number >= 1, got ${show(value)}`);
-  return value;
-}
-
-/** @internal A setting's value in an error message: strings quoted, so `'30'` is told apart from `30`. */
-export function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
 /** While > 0, a workers module is being evaluated (module form): its own top-level runAll() does nothing. */
 let runAllSuppressed = 0;
 
@@ -113,27 +77,27 @@ if (isOurWorker) attachToMaster();
 
 export class Worker {
   /** Path of the pid file. Default: `<start script dir>/workerman.<script name>.pid`. */
-  static pidFile = '';
+  static pidFile: string = MASTER_SETTINGS.pidFile.default;
   /** Runtime log file (daemon mode and `Worker.log`). Default: `<start script dir>/workerman.log`. */
-  static logFile = '';
+  static logFile: string = MASTER_SETTINGS.logFile.default;
   /** Where stdout/stderr of every process go in daemon mode. Default `/dev/null`. */
-  static stdoutFile = '';
+  static stdoutFile: string = MASTER_SETTINGS.stdoutFile.default;
   /** Seconds a stopping worker gets before it is killed (SIGKILL). Default `10`. */
-  static stopTimeout = 10;
+  static stopTimeout: number = MASTER_SETTINGS.stopTimeout.default;
   /** Seconds a starting worker gets to become ready before the start fails. Default `30`. */
-  static readyTimeout = 30;
+  static readyTimeout: number = MASTER_SETTINGS.readyTimeout.default;
   /**
    * How many slots a rolling reload replaces at the same time (each one make-before-break). Default `2`,
    * PM2's default; `1` rolls strictly one slot after the other, as Workerman does.
    */
-  static reloadConcurrency = 2;
+  static reloadConcurrency: number = MASTER_SETTINGS.reloadConcurrency.default;
   /** Run the master in the background (`start -d` sets it). Default `false`. */
   static daemonize = false;
   /**
    * `host:port` where the master serves /metrics (Prometheus text), /healthz and /readyz, e.g.
    * `'127.0.0.1:9464'` (port 0 picks a free port). Default `''`: off. See docs/status.md.
    */
-  static metricsListen = '';
+  static metricsListen: string = MASTER_SETTINGS.metricsListen.default;
   /** Master-side hook: at the start of every reload. */
   static onMasterReload: (() => unknown) | null = null;
   /** Master-side hook: just before the master exits. */

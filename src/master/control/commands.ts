@@ -4,7 +4,7 @@ import type { ReloadResult } from '../reload.js';
 import type { Runtime } from '../runtime.js';
 import type { MasterInfo } from '../../shared/pidfile.js';
 import type { ControlHandler } from './server.js';
-import { isReloadConcurrency } from '../../worker/Worker.js';
+import { isReloadConcurrency } from '../../shared/config.js';
 import { StreamedReply } from '../../shared/control/protocol.js';
 
 /** What the handlers can reach in the running master. */
