@@ -8,10 +8,9 @@
 // (runtime.ts) and RUNTIME_SETTINGS below; document it in docs/worker.md (and docs/embedding.md).
 import { basename, dirname, join } from 'node:path';
 
-/** A setting's value in an error message: strings quoted, so `'30'` is told apart from `30`. */
-export function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
+import { show } from './show.js';
+
+export { show } from './show.js';
 
 type Check<T> = (value: unknown, what: string) => T;
 
