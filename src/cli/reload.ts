@@ -30,9 +30,7 @@ export async function runReload(context: CliContext): Promise<number> {
   if (reply.notified.length) say(context, `ran onWorkerReload (reloadable = false): ${list(reply.notified)}`);
   if (reply.halted) {
     complain(context, `reload halted at ${reply.halted.slot}: ${reply.halted.reason}`);
-    // `kept` is missing in the reply of a master started by an older version (one slot at a time).
-    const kept = reply.kept ? list(reply.kept) : `${reply.halted.slot} and the slots after it`;
-    complain(context, `replaced: ${list(reply.replaced)}; still on their old processes: ${kept}`);
+    complain(context, `replaced: ${list(reply.replaced)}; still on their old processes: ${list(reply.kept)}`);
     return EXIT.FAILED;
   }
   say(context, `reloaded: replaced ${list(reply.replaced)}`);

@@ -1,7 +1,7 @@
 // The master process the CLI runs (foreground or daemon): pid file, log file, control socket and signals
 // around a Runtime. Resolves with the exit code once every worker has exited and the pid file is gone.
 import { ControlServer } from './control/server.js';
-import { controlCommands, type ControlledMaster, type ReloadReply } from './control/commands.js';
+import { controlCommands, type ControlledMaster } from './control/commands.js';
 import { reportFailed, reportReady } from './daemon-report.js';
 import { formatLogLine, LogFile } from './log.js';
 import {
@@ -52,12 +52,10 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     stopRequest = { graceful };
     void runtime?.stop({ graceful });
   };
-  const reload = async (graceful: boolean, concurrency?: number): Promise<ReloadReply> => {
-    if (!runtime) throw new Error('cannot reload: the workers are still starting');
-    if (stopRequest) throw new Error('cannot reload: the master is stopping');
-    const queued = runtime.reloadInProgress;
-    if (queued) log('reload requested while a reload runs: it will run after it');
-    return { ...(await runtime.reload({ graceful, concurrency })), queued };
+  // SIGUSR1/SIGUSR2; the control socket's reload goes to the Runtime directly (control/commands.ts).
+  const reload = (graceful: boolean) => {
+    if (!runtime) return log('cannot reload: the workers are still starting');
+    runtime.reload({ graceful }).catch((err: Error) => log(err.message));
   };
   const info = (): MasterInfo => ({
     pid: process.pid,
@@ -78,7 +76,6 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     },
     info,
     stop,
-    reload,
   };
 
   const control = new ControlServer(controlCommands(controlled));
@@ -96,7 +93,7 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
       isStopping: () => stopRequest !== null || runtime?.stopRequested === true,
       stop,
       kill: () => runtime?.kill(),
-      reload: (graceful) => void reload(graceful).catch((err: Error) => log(err.message)),
+      reload,
       reopenLogs: () => logFile.reopen(),
       log,
     },

@@ -233,6 +233,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     if (this.stopping) throw new Error('cannot reload: the runtime is stopping');
     if (options.concurrency !== undefined) checkReloadConcurrency(options.concurrency, 'reload: concurrency');
     const previous = this.reloading;
+    if (previous) this.log('reload requested while a reload runs: it will run after it');
     const run = async () => {
       if (previous) await previous.catch(() => undefined);
       const WorkerClass = this.definitions[0]?.constructor as typeof Worker | undefined;

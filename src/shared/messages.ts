@@ -35,8 +35,6 @@ export type WorkerMessage =
        * CONNECTION_COLUMNS order). Text, so the master splices it into its reply without parsing it.
        */
       connectionRows?: string;
-      /** The same as objects: what workers of an older version send. */
-      connections?: ConnectionInfo[];
     };
 
 /** How often every worker pushes its counters to the master unasked (a `stats` message with requestId 0). */

@@ -13,8 +13,6 @@ export interface ControlledMaster {
   info(): MasterInfo;
   /** Start a stop (as SIGTERM / SIGQUIT would); resolves at once. */
   stop(graceful: boolean): void;
-  /** A rolling reload; resolves when the roll is done or halted. */
-  reload(graceful: boolean, concurrency?: number): Promise<ReloadReply>;
 }
 
 export interface ReloadReply extends ReloadResult {
@@ -45,11 +43,12 @@ export function controlCommands(master: ControlledMaster): Record<string, Contro
           )
         : master.runtime.connections(busyAfter(args)),
     // The CLI sends the start script's reloadConcurrency as it is now (edited since the start, perhaps).
-    reload: (args) =>
-      master.reload(
-        args.graceful === true,
-        isReloadConcurrency(args.concurrency) ? args.concurrency : undefined,
-      ),
+    reload: async (args): Promise<ReloadReply> => {
+      const runtime = master.runtime; // throws while the workers are still starting
+      const queued = runtime.reloadInProgress;
+      const concurrency = isReloadConcurrency(args.concurrency) ? args.concurrency : undefined;
+      return { ...(await runtime.reload({ graceful: args.graceful === true, concurrency })), queued };
+    },
     stop: (args) => {
       master.stop(args.graceful === true);
       return { stopping: true };
