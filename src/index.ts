@@ -3,9 +3,11 @@ import './primary.js';
 
 export * from './connection/index.js';
 export { Worker, type WorkerOptions, type WorkerCallback, type WorkerExitCallback } from './worker/Worker.js';
+export type { ListenOptions } from './worker/listen-options.js';
 export { Timer } from './worker/Timer.js';
 export { Runtime, type RuntimeOptions, type RuntimeEvents, type SlotSnapshot } from './master/runtime.js';
 export { RuntimeStartError } from './master/errors.js';
+export { ConfigError, CONFIG_ERROR_CODE, isConfigError } from './shared/config-error.js';
 export type {
   StatusReport,
   MasterStatus,

@@ -5,12 +5,35 @@ import { findMaster, removeStalePidFile, type MasterInfo } from '../shared/pidfi
 import { Worker } from '../worker/Worker.js';
 
 export type { MasterConfig } from '../shared/config.js';
+import { readFileSync } from 'node:fs';
 
 /**
  * Exit codes of the CLI. 3 follows the LSB convention for "program is not running" (`status` of init
  * scripts), so a shell or a unit file can tell "nothing to stop" from "stop failed".
  */
-export const EXIT = { OK: 0, FAILED: 1, NOT_RUNNING: 3, USAGE: 64 } as const;
+export const EXIT = { OK: 0, FAILED: 1, NOT_RUNNING: 3, NOT_OWNER: 4, USAGE: 64 } as const;
+
+/** The master (or its pid file) belongs to another user: runCli prints the message and exits NOT_OWNER. */
+export class ForeignMasterError extends Error {
+  override name = 'ForeignMasterError';
+}
+
+/** "the master (pid 123) is owned by uid 0 (root); run as that user" */
+export function foreignMessage(pidFile: string, pid: number | null, uid: number): string {
+  const who = pid === null ? `the pid file ${pidFile}` : `the master (pid ${pid})`;
+  return `${who} is owned by uid ${uid}${userName(uid)}; run as that user`;
+}
+
+function userName(uid: number): string {
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.split(':')[2] === String(uid));
+    return line ? ` (${line.split(':')[0]})` : '';
+  } catch {
+    return '';
+  }
+}
 
 export interface CliContext {
   verb: string;
@@ -73,6 +96,8 @@ export async function lookupMaster(context: CliContext): Promise<Found | null> {
       return null;
     case 'stopped':
       return null;
+    case 'foreign':
+      throw new ForeignMasterError(foreignMessage(context.config.pidFile, lookup.pid, lookup.uid));
   }
 }
 

@@ -26,7 +26,7 @@ export function isDaemonChild(): boolean {
 
 /** Spawn the daemon and wait for its readiness report. */
 export function spawnDaemon(options: DaemonOptions): Promise<DaemonOutcome> {
-  const out = openSync(options.stdoutFile, 'a', 0o644);
+  const out = openSync(options.stdoutFile, 'a', 0o600);
   let child;
   try {
     child = spawn(process.execPath, [...process.execArgv, options.script, ...options.argv], {

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { VERSION } from '../version.js';
 import type { Worker } from '../worker/Worker.js';
-import { EXIT, resolveConfig, type CliContext } from './common.js';
+import { EXIT, ForeignMasterError, resolveConfig, type CliContext } from './common.js';
 import { findVerb, VERB_HANDLERS, type Verb } from './verbs.js';
 
 export { EXIT, type CliContext } from './common.js';
@@ -29,7 +29,7 @@ Options:
   -h, --help     Show this help.
   -v, --version  Show the version.
 
-Exit codes: 0 done, 1 failed, 3 not running, 64 usage error.
+Exit codes: 0 done, 1 failed, 3 not running, 4 the master belongs to another user, 64 usage error.
 `;
 }
 
@@ -90,5 +90,11 @@ export async function runCli(definitions: Worker[], script: string, argv: string
     config,
   };
   const handler = await VERB_HANDLERS[verb]();
-  return handler(context);
+  try {
+    return await handler(context);
+  } catch (err) {
+    if (!(err instanceof ForeignMasterError)) throw err;
+    process.stderr.write(`workerman-ts[${scriptName}] ${err.message}\n`);
+    return EXIT.NOT_OWNER;
+  }
 }

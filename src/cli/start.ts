@@ -21,8 +21,11 @@ export async function runStart(context: CliContext): Promise<number> {
   }
   if (daemonChild) return runMaster(context, { daemon: true });
   if (context.daemon) return startDaemon(context);
-  say(context, 'start in FOREGROUND mode');
-  process.stdout.write(banner(context));
+  // JSON logs: stdout carries nothing but JSON lines (a log shipper reads it), so no banner.
+  if (context.config.logFormat !== 'json') {
+    say(context, 'start in FOREGROUND mode');
+    process.stdout.write(banner(context));
+  }
   return runMaster(context, { daemon: false });
 }
 

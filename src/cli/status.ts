@@ -101,6 +101,7 @@ const STATE_COLOURS: Partial<Record<string, Colour>> = {
   'waiting-restart': 'yellow',
   stopping: 'yellow',
   busy: 'red',
+  unresponsive: 'red',
   failed: 'red',
   stopped: 'gray',
 };
@@ -125,6 +126,34 @@ const COLUMNS: Column<Row>[] = [
   { title: 'restarts', value: (r) => formatNumber(r.restarts ?? null), right: true },
 ];
 
+/** The `keys` column (owned/listed, and the coordinator's state) when some worker has work keys. */
+function withKeysColumn(report: StatusReport): Column<Row>[] {
+  if (!report.workers.some((w) => w.keys)) return COLUMNS;
+  const keys: Column<Row> = {
+    title: 'keys',
+    value: (r) => {
+      const k = r.keys;
+      if (!k) return '-';
+      const state = k.coordinator && k.coordinator.state !== 'ok' ? ` ${k.coordinator.state}` : '';
+      return `${k.owned}/${k.keys}${state}`;
+    },
+    right: true,
+  };
+  return [...COLUMNS.slice(0, 5), keys, ...COLUMNS.slice(5)];
+}
+
+/** One line per worker whose coordinator is not answering (docs/sharding.md). */
+function coordinatorTrouble(report: StatusReport): string[] {
+  return report.workers.flatMap((w) => {
+    const c = w.keys?.coordinator;
+    if (!c || c.state === 'ok' || c.state === 'left') return [];
+    const since = new Date(c.since).toISOString();
+    return [
+      `${w.name}#${w.id}: coordinator ${c.url} ${c.state} since ${since}${c.lastError ? ` (${c.lastError})` : ''}, owns ${w.keys!.owned} keys`,
+    ];
+  });
+}
+
 function conns(r: Row): string {
   if (r.connections === undefined || r.connections === null) return '-';
   return r.connectionsOpen === r.connections
@@ -145,7 +174,7 @@ export function renderStatus(context: CliContext, report: StatusReport): string 
     },
     ...report.workers.map((w) => ({ ...w, label: `${w.name}#${w.id}` })),
   ];
-  const table = renderTable(COLUMNS, rows, colour);
+  const table = renderTable(withKeysColumn(report), rows, colour);
   const width = Math.max(80, ...table.split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').length));
   const t = report.totals;
   const definitions = renderTable(
@@ -172,8 +201,18 @@ export function renderStatus(context: CliContext, report: StatusReport): string 
     `${report.definitions.length} worker definitions   ${t.processes} processes   ${t.restarts} restarts   ${t.failed} failed   ${t.busy} busy`,
     definitions,
     ...failedIds.map((w) => paint(`${w.name}#${w.id} failed: ${w.lastError}`, 'red', colour)),
+    ...(report.master.log?.error
+      ? [
+          paint(
+            `log file ${report.master.log.file}: cannot write (${report.master.log.error}), ${report.master.log.lostLines} lines lost`,
+            'red',
+            colour,
+          ),
+        ]
+      : []),
     rule('PROCESS STATUS', width),
     table,
+    ...coordinatorTrouble(report).map((line) => paint(line, 'red', colour)),
     rule('', width),
     `total: cpu ${t.cpu}%   memory ${formatBytes(t.memory)}   connections ${t.connections}   messages in ${t.messagesIn} out ${t.messagesOut}   reconnects ${t.reconnects}   timers ${t.timers}`,
   ].join('\n');

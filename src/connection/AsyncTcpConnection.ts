@@ -1,6 +1,9 @@
 // The facade: the public methods (connect, send, close, destroy, reConnect, info) and the process-wide
 // statics. What happens between those calls (state, link events, reconnects, callbacks) is machine.ts,
 // which this class extends; transports live in transport/ and protocol/.
+import { ConfigError } from '../shared/config-error.js';
+import { rememberHeaderSecrets, setSecretHeaderNames } from './secrets.js';
+import { warnIfUnverified } from './tls-warning.js';
 import { ConnectionError } from './errors.js';
 import type { Link, LinkConfig, LinkOwner, SendData } from './link.js';
 import { getProtocol, knownSchemes, registerProtocol, type Protocol } from './protocol/Protocol.js';
@@ -19,12 +22,11 @@ import {
   coarseEpoch,
   Counters,
   live as registry,
+  nextConnectionId,
   startClock,
   totals,
   type Tracked,
 } from './registry.js';
-
-let nextId = 1;
 
 /**
  * A client connection that Workerman users know: `new AsyncTcpConnection('ws://host:port/path')`, set
@@ -44,6 +46,20 @@ export class AsyncTcpConnection<M = string | Buffer>
   static get totals(): ConnectionTotals {
     return totals();
   }
+  /**
+   * Names of request headers whose values are secrets, besides Cookie, Authorization, Proxy-Authorization
+   * and Sec-WebSocket-Protocol (always secret). Their values are masked in crash output and start failures
+   * (header values never appear in status, connections or our log lines). Default `[]`. Case-insensitive.
+   */
+  static get secretHeaders(): string[] {
+    return secretHeaderNames;
+  }
+  static set secretHeaders(names: string[]) {
+    if (!Array.isArray(names) || names.some((n) => typeof n !== 'string'))
+      throw new ConfigError('AsyncTcpConnection.secretHeaders must be an array of header names');
+    secretHeaderNames = [...names];
+    setSecretHeaderNames(secretHeaderNames);
+  }
   /** Registers a stream protocol under `name` (used as `name://host:port`). See {@link Protocol}. */
   static registerProtocol(name: string, protocol: Protocol): void {
     registerProtocol(name, protocol);
@@ -58,7 +74,7 @@ export class AsyncTcpConnection<M = string | Buffer>
   }
 
   /** Process-unique id, kept across reconnects. */
-  readonly id = nextId++;
+  readonly id = nextConnectionId();
   /** The URL as given. */
   readonly url: string;
   /** The URL with credentials and query-string values masked: safe to print. */
@@ -68,7 +84,7 @@ export class AsyncTcpConnection<M = string | Buffer>
   /**
    * @param url `ws://`, `wss://`, `tcp://`, `tls://`, `ssl://`, `text://`, `frame://` or a registered scheme.
    * @param options any settable property (options, callbacks), see {@link ConnectionOptions}.
-   * @throws TypeError for a malformed URL, unknown scheme, missing port or bad header.
+   * @throws ConfigError (a TypeError) for a malformed URL, unknown scheme, missing port or bad header.
    */
   constructor(url: string, options: ConnectionOptions<AsyncTcpConnection<M>, M> = {}) {
     super();
@@ -96,12 +112,13 @@ export class AsyncTcpConnection<M = string | Buffer>
 
   /**
    * Starts connecting. No-op while connecting or open; from `reconnecting` it connects now.
-   * @throws TypeError for a header with CR/LF or a malformed proxy URL (nothing changes then).
+   * @throws ConfigError (a TypeError) for a header with CR/LF or a malformed proxy URL (nothing changes then).
    */
   connect(): void {
     if (this._state !== 'initial' && this._state !== 'closed' && this._state !== 'reconnecting') return;
     checkHeaders(this.headersOrNone);
     checkSettings(this);
+    rememberHeaderSecrets(this.headersOrNone);
     const { scheme } = this.target;
     const isWs = isWebSocket(scheme);
     const cfg: LinkConfig = {
@@ -123,6 +140,7 @@ export class AsyncTcpConnection<M = string | Buffer>
       closeTimeoutMs: this.closeTimeout * 1000,
       protocol: getProtocol(scheme) ?? null,
     };
+    if (cfg.target.secure) warnIfUnverified(cfg.tls, this.displayUrl);
     this.clearReconnect();
     this.userClosed = false;
     registry.add(this);
@@ -201,7 +219,7 @@ export class AsyncTcpConnection<M = string | Buffer>
    */
   reConnect(delaySeconds = 0): void {
     if (typeof delaySeconds !== 'number' || !(delaySeconds >= 0) || delaySeconds === Infinity) {
-      throw new TypeError(
+      throw new ConfigError(
         `AsyncTcpConnection: reConnect(delaySeconds) needs a number of seconds >= 0, got ${show(delaySeconds)}`,
       );
     }
@@ -260,6 +278,8 @@ export class AsyncTcpConnection<M = string | Buffer>
  * (~0.3 KiB) are paid once, not per connection. Bounded: cleared when it grows past 1,024 URLs.
  */
 const targets = new Map<string, Target>();
+
+let secretHeaderNames: string[] = [];
 
 function targetOf(url: string): Target {
   let t = targets.get(url);

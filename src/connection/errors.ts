@@ -25,6 +25,8 @@ export const ConnectionError = {
   IDLE_TIMEOUT: 10,
   /** The HTTP CONNECT proxy refused or failed to open the tunnel. */
   PROXY_FAIL: 11,
+  /** Servers: a connection arrived while the Worker had `maxConnections` open; it was refused. */
+  CONNECTION_LIMIT: 12,
 } as const;
 
 /** One of the values of {@link ConnectionError}. */
@@ -84,6 +86,9 @@ export function fault(code: ConnectionErrorCode, where: string, detail = ''): Co
       break;
     case ConnectionError.PROXY_FAIL:
       text = `proxy tunnel to ${where} failed${tail}`;
+      break;
+    case ConnectionError.CONNECTION_LIMIT:
+      text = `connection from ${where} refused${tail}`;
       break;
   }
   return { code, message: text };

@@ -12,3 +12,14 @@ export type {
   ConnectionTotals,
   TlsOptions,
 } from './types.js';
+export { TcpConnection } from './server/TcpConnection.js';
+export { HttpRequest } from './server/http-link.js';
+export type { ServerTotals } from './server/registry.js';
+export type {
+  AcceptedConnectionInfo,
+  AcceptedState,
+  HttpResponse,
+  ServerCallbacks,
+  ServerMessage,
+  ServerSettings,
+} from './server/types.js';

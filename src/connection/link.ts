@@ -37,6 +37,10 @@ export interface Link {
   close(code: number, reason: string): void;
   /** Drops the socket now. */
   destroy(): void;
+  /** Stops reading from the socket (accepted connections' `pauseRecv()`). */
+  pause?(): void;
+  /** Reads again after `pause()`. */
+  resume?(): void;
 }
 
 /** Everything a link needs to open; filled by the facade per attempt. */

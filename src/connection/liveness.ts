@@ -25,6 +25,8 @@ export class Liveness {
   private pingTimer: NodeJS.Timeout | null = null;
   private pongTimer: NodeJS.Timeout | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
+  /** Activity when the pending pong deadline was (re)started. */
+  private pongMark = 0;
 
   constructor(
     private readonly host: LivenessHost,
@@ -78,27 +80,60 @@ export class Liveness {
     }
   }
 
+  /**
+   * Every ping has its own deadline: nothing at all may arrive for `pongSeconds` after it. A ping sent while
+   * an earlier one is still unanswered keeps the earlier (sooner) deadline; once something arrived, the next
+   * ping restarts the deadline from now. (Skipping that restart let a peer that froze just after answering
+   * go unnoticed for up to twice `pongTimeout`: found by the faults-under-load run.)
+   */
   private ping(pongSeconds: number): void {
     this.host._livenessPing();
-    if (this.pongTimer !== null || !(pongSeconds > 0)) return;
+    if (!(pongSeconds > 0)) return;
     const mark = this.host._livenessActivity();
+    if (this.expiring) return; // a deadline passed; its check runs after this poll phase
+    if (this.pongTimer !== null) {
+      if (mark === this.pongMark) return;
+      this.pongMark = mark;
+      this.pongTimer.refresh();
+      return;
+    }
+    this.pongMark = mark;
+    this.pongSeconds = pongSeconds;
+    // The check runs after the next poll phase (setImmediate), not in the timer phase: a worker whose event
+    // loop was late (a long callback, a loaded machine) first reads what already arrived, so an answer that
+    // is sitting in the socket buffer is not mistaken for silence.
     this.pongTimer = setTimeout(() => {
       this.pongTimer = null;
-      if (this.host._livenessActivity() === mark) {
-        this.host._livenessExpire(
-          fault(
-            ConnectionError.PONG_TIMEOUT,
-            this.where,
-            `nothing received within ${pongSeconds} s (pongTimeout)`,
-          ),
-        );
-      }
+      this.expiring = true;
+      this.expiringGeneration = this.generation;
+      setImmediate(this.checkPong);
     }, pongSeconds * 1000);
     this.pongTimer.unref();
   }
 
+  private pongSeconds = 0;
+  private expiring = false;
+  /** Bumped by stop(): a check scheduled for an earlier attempt does nothing. */
+  private generation = 0;
+  private expiringGeneration = -1;
+
+  private readonly checkPong = (): void => {
+    if (this.expiringGeneration !== this.generation) return; // stopped (or a new attempt) meanwhile
+    this.expiring = false;
+    if (this.host._livenessActivity() !== this.pongMark) return;
+    this.host._livenessExpire(
+      fault(
+        ConnectionError.PONG_TIMEOUT,
+        this.where,
+        `nothing received within ${this.pongSeconds} s (pongTimeout)`,
+      ),
+    );
+  };
+
   /** Stops every timer. */
   stop(): void {
+    this.generation++;
+    this.expiring = false;
     this.clearPhase();
     if (this.pingTimer !== null) clearInterval(this.pingTimer);
     if (this.pongTimer !== null) clearTimeout(this.pongTimer);

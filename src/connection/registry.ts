@@ -47,6 +47,16 @@ export function startClock(): void {
   ticker.unref();
 }
 
+let lastConnectionId = 0;
+
+/**
+ * The next connection id: one counter for client and accepted connections (as in Workerman), so an id is
+ * unique within the process whichever kind of connection it names.
+ */
+export function nextConnectionId(): number {
+  return ++lastConnectionId;
+}
+
 /** Every connection that was connect()ed and is not finally closed. */
 export const live = new Set<Tracked>();
 

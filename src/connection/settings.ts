@@ -1,6 +1,8 @@
 // What a user sets on a connection: options with their defaults and the callbacks. The behaviour lives in
 // AsyncTcpConnection, which extends this class. Times are in seconds.
 import { show } from '../shared/show.js';
+import { ConfigError } from '../shared/config-error.js';
+import { rememberHeaderSecrets } from './secrets.js';
 import { EventEmitter } from 'node:events';
 import type { ReconnectPolicy } from './backoff.js';
 import type { HandshakeResponse } from './link.js';
@@ -81,12 +83,13 @@ export class ConnectionSettings<M> extends EventEmitter {
     (this as unknown as { _events: unknown })._events = undefined;
   }
 
-  /** Extra headers for the websocket upgrade request. @throws TypeError on CR/LF/NUL (header injection). */
+  /** Extra headers for the websocket upgrade request. @throws ConfigError (a TypeError) on CR/LF/NUL (header injection). */
   get headers(): Record<string, string> {
     return (this._headers ??= {});
   }
   set headers(h: Record<string, string>) {
     checkHeaders(h);
+    rememberHeaderSecrets(h);
     this._headers = h;
   }
 
@@ -198,53 +201,55 @@ const POLICY_KEYS = ['initialDelay', 'maxDelay', 'factor', 'jitter', 'maxAttempt
 /**
  * The options object of the constructor: an object whose keys are options (a typo such as `pingInterval`
  * would otherwise be ignored without a word, and `Object.assign` would let it overwrite internal state).
- * @throws TypeError naming the key.
+ * @throws ConfigError (a TypeError) naming the key.
  */
 export function checkOptionKeys(options: unknown): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new TypeError(`AsyncTcpConnection: options must be an object, got ${show(options)}`);
+    throw new ConfigError(`AsyncTcpConnection: options must be an object, got ${show(options)}`);
   }
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key)) {
-      throw new TypeError(`AsyncTcpConnection: unknown option "${key}" (options: ${OPTION_KEYS.join(', ')})`);
+      throw new ConfigError(
+        `AsyncTcpConnection: unknown option "${key}" (options: ${OPTION_KEYS.join(', ')})`,
+      );
     }
   }
 }
 
 /**
  * Option values, checked by the constructor and again by `connect()` (they are settable properties).
- * @throws TypeError naming the option and the value; nothing is changed.
+ * @throws ConfigError (a TypeError) naming the option and the value; nothing is changed.
  */
 export function checkSettings(s: ConnectionSettings<unknown>): void {
   for (const key of SECONDS) {
     const v: unknown = s[key];
     if (typeof v !== 'number' || !(v >= 0) || v === Infinity) {
-      throw new TypeError(`AsyncTcpConnection: ${key} must be a number of seconds >= 0, got ${show(v)}`);
+      throw new ConfigError(`AsyncTcpConnection: ${key} must be a number of seconds >= 0, got ${show(v)}`);
     }
   }
   for (const key of BYTES) {
     const v: unknown = s[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-      throw new TypeError(`AsyncTcpConnection: ${key} must be a whole number of bytes > 0, got ${show(v)}`);
+      throw new ConfigError(`AsyncTcpConnection: ${key} must be a whole number of bytes > 0, got ${show(v)}`);
     }
   }
   if (s.websocketType !== Ws.BINARY_TYPE_BLOB && s.websocketType !== Ws.BINARY_TYPE_ARRAYBUFFER) {
-    throw new TypeError(
+    throw new ConfigError(
       `AsyncTcpConnection: websocketType must be Ws.BINARY_TYPE_BLOB or Ws.BINARY_TYPE_ARRAYBUFFER, got ${show(s.websocketType)}`,
     );
   }
   if (typeof s.skipUTF8Validation !== 'boolean') {
-    throw new TypeError(
+    throw new ConfigError(
       `AsyncTcpConnection: skipUTF8Validation must be true or false, got ${show(s.skipUTF8Validation)}`,
     );
   }
   if (s.transport !== 'tcp' && s.transport !== 'tls') {
-    throw new TypeError(`AsyncTcpConnection: transport must be 'tcp' or 'tls', got ${show(s.transport)}`);
+    throw new ConfigError(`AsyncTcpConnection: transport must be 'tcp' or 'tls', got ${show(s.transport)}`);
   }
   for (const key of CALLBACKS) {
     const v: unknown = s[key];
     if (v !== null && v !== undefined && typeof v !== 'function') {
-      throw new TypeError(`AsyncTcpConnection: ${key} must be a function or null, got ${show(v)}`);
+      throw new ConfigError(`AsyncTcpConnection: ${key} must be a function or null, got ${show(v)}`);
     }
   }
   checkPolicy(s.reconnect);
@@ -253,14 +258,14 @@ export function checkSettings(s: ConnectionSettings<unknown>): void {
 function checkPolicy(policy: unknown): void {
   if (policy === null || policy === undefined || policy === true || policy === false) return;
   if (typeof policy !== 'object' || Array.isArray(policy)) {
-    throw new TypeError(
+    throw new ConfigError(
       `AsyncTcpConnection: reconnect must be true, null or a policy object, got ${show(policy)}`,
     );
   }
   const p = policy as Record<string, unknown>;
   for (const key of Object.keys(p)) {
     if (!POLICY_KEYS.includes(key)) {
-      throw new TypeError(
+      throw new ConfigError(
         `AsyncTcpConnection: unknown reconnect option "${key}" (options: ${POLICY_KEYS.join(', ')})`,
       );
     }
@@ -268,13 +273,15 @@ function checkPolicy(policy: unknown): void {
   for (const key of ['initialDelay', 'maxDelay', 'resetAfter'] as const) {
     const v = p[key];
     if (v !== undefined && (typeof v !== 'number' || !(v >= 0) || v === Infinity)) {
-      throw new TypeError(
+      throw new ConfigError(
         `AsyncTcpConnection: reconnect.${key} must be a number of seconds >= 0, got ${show(v)}`,
       );
     }
   }
   if (p.factor !== undefined && (typeof p.factor !== 'number' || !(p.factor >= 1) || p.factor === Infinity)) {
-    throw new TypeError(`AsyncTcpConnection: reconnect.factor must be a number >= 1, got ${show(p.factor)}`);
+    throw new ConfigError(
+      `AsyncTcpConnection: reconnect.factor must be a number >= 1, got ${show(p.factor)}`,
+    );
   }
   if (
     p.maxAttempts !== undefined &&
@@ -282,12 +289,12 @@ function checkPolicy(policy: unknown): void {
       !(p.maxAttempts >= 0) ||
       (!Number.isInteger(p.maxAttempts) && p.maxAttempts !== Infinity))
   ) {
-    throw new TypeError(
+    throw new ConfigError(
       `AsyncTcpConnection: reconnect.maxAttempts must be a whole number >= 0 or Infinity, got ${show(p.maxAttempts)}`,
     );
   }
   if (p.jitter !== undefined && p.jitter !== 'full' && p.jitter !== 'none') {
-    throw new TypeError(
+    throw new ConfigError(
       `AsyncTcpConnection: reconnect.jitter must be 'full' or 'none', got ${show(p.jitter)}`,
     );
   }

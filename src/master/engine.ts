@@ -9,3 +9,4 @@ export { killAll, stopWorkers } from './stop.js';
 export { Endpoints } from './status/endpoints.js';
 export { StatusService } from './status/index.js';
 export { Supervisor } from './supervisor.js';
+export { HangWatch } from './hang-watch.js';

@@ -1,36 +1,37 @@
-// The runtime's own log lines: "2026-11-25 04:23:08 pid:123 message", Workerman's format.
-import { closeSync, openSync, writeSync } from 'node:fs';
+// The runtime's own log file: every line the master logs (docs/cli.md), rotated by size and reopened on
+// SIGHUP. Lines are formatted by src/shared/log-format.ts.
+import { closeSync, fstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { noteLogWrite, trackLogFile } from './log-health.js';
 
 export type LogSink = (line: string) => void;
 
-function pad(n: number): string {
-  return n < 10 ? `0${n}` : String(n);
-}
-
-export function timestamp(date = new Date()): string {
-  return (
-    `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ` +
-    `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
-  );
-}
-
-/** Format one log line with timestamp and pid. */
-export function formatLogLine(message: string, pid = process.pid): string {
-  return `${timestamp()} pid:${pid} ${message}`;
+/** Size rotation: past `maxSize` bytes the file becomes `<path>.1` (`.1` -> `.2` ...), `keep` of them kept. */
+export interface Rotation {
+  /** Bytes; 0 = never rotate. */
+  maxSize: number;
+  /** Rotated files kept (`<path>.1` .. `<path>.<keep>`); 0 = the full file is deleted. */
+  keep: number;
 }
 
 /**
- * An append-only log file that can be reopened (SIGHUP, after logrotate moved it away). Created owner-writable
- * only (0644). Writes are synchronous: the master logs a few lines per event, and a line written just before
- * exit must not be lost.
+ * An append-only log file that can be reopened (SIGHUP, after logrotate moved it away) and rotates itself by
+ * size. Created owner-only (0600). Writes are synchronous: the master logs a few lines per event, and a line written
+ * just before exit must not be lost.
  */
 export class LogFile {
   private fd: number | null = null;
+  private size = 0;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    private readonly rotation: Rotation = { maxSize: 0, keep: 0 },
+  ) {}
 
   open(): this {
-    this.fd = openSync(this.path, 'a', 0o644);
+    const first = this.fd === null;
+    this.fd = openSync(this.path, 'a', 0o600);
+    if (first) trackLogFile(this.path);
+    this.size = fstatSync(this.fd).size;
     return this;
   }
 
@@ -44,9 +45,23 @@ export class LogFile {
   write(line: string): void {
     if (this.fd === null) return;
     try {
-      writeSync(this.fd, `${line}\n`);
+      this.size += writeSync(this.fd, `${line}\n`);
+      noteLogWrite();
+    } catch (err) {
+      // a full disk must not take the master down; said once on stderr and shown by status
+      noteLogWrite(err);
+      return;
+    }
+    if (this.rotation.maxSize > 0 && this.size >= this.rotation.maxSize) this.rotate();
+  }
+
+  /** Move the file aside (`rotateFiles`) and go on in a new one. */
+  rotate(): void {
+    try {
+      rotateFiles(this.path, this.rotation.keep);
+      this.reopen();
     } catch {
-      // a full disk must not take the master down
+      // a directory that became unwritable: keep appending to the file we have
     }
   }
 
@@ -54,6 +69,22 @@ export class LogFile {
     if (this.fd !== null) closeQuietly(this.fd);
     this.fd = null;
   }
+}
+
+/** `<path>.<keep-1>` -> `<path>.<keep>`, ..., `<path>` -> `<path>.1` (the oldest falls off); keep 0 deletes `<path>`. */
+export function rotateFiles(path: string, keep: number): void {
+  if (keep <= 0) {
+    unlinkSync(path);
+    return;
+  }
+  for (let i = keep - 1; i >= 1; i--) {
+    try {
+      renameSync(`${path}.${i}`, `${path}.${i + 1}`);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  renameSync(path, `${path}.1`);
 }
 
 function closeQuietly(fd: number): void {

@@ -1,9 +1,9 @@
 // The master process the CLI runs (foreground or daemon): pid file, log file, control socket and signals
 // around a Runtime. Resolves with the exit code once every worker has exited and the pid file is gone.
 import { ControlServer } from './control/server.js';
-import { controlCommands, type ControlledMaster } from './control/commands.js';
+import { controlCommands, type ControlledMaster, type ReloadReply } from './control/commands.js';
 import { reportFailed, reportReady } from './daemon-report.js';
-import { formatLogLine, LogFile } from './log.js';
+import { MasterLog } from './master-log.js';
 import {
   findMaster,
   removePidFile,
@@ -14,25 +14,31 @@ import {
 import { RuntimeStartError } from './errors.js';
 import { Runtime } from './runtime.js';
 import { installSignals } from './signals.js';
+import { systemdFromEnvironment } from './systemd/index.js';
 import { VERSION } from '../version.js';
-import { EXIT, type CliContext } from '../cli/common.js';
+import { EXIT, foreignMessage, type CliContext } from '../cli/common.js';
 
 export async function runMaster(context: CliContext, mode: { daemon: boolean }): Promise<number> {
   const { config, script } = context;
   const startedAt = Date.now();
   process.title = `workerman-ts: master ${script}`;
 
-  const logFile = new LogFile(config.logFile);
+  let runtime: Runtime | null = null;
+  let logFile: MasterLog;
   try {
-    logFile.open();
+    // Only ready workers are told to reopen: one still loading has no SIGHUP handler yet (it would die of
+    // it), and opens the current file by name when it attaches, and again just before it reports ready.
+    const readyPids = () =>
+      (runtime?.workers ?? []).flatMap((w) => (w.state === 'ready' && w.pid ? [w.pid] : []));
+    logFile = new MasterLog(config, mode.daemon, readyPids);
   } catch (err) {
     return failStart(context, mode, `cannot open the log file: ${(err as Error).message}`);
   }
-  const log = (message: string) => {
-    const line = formatLogLine(message);
-    logFile.write(line);
-    if (!mode.daemon) process.stdout.write(`${line}\n`);
-  };
+  logFile.redirectStdio();
+  const log = logFile.log;
+
+  // Type=notify under systemd: READY/RELOADING/STOPPING/STATUS/WATCHDOG (docs/deployment.md).
+  const systemd = systemdFromEnvironment(log);
 
   // Two `start -d` at once: the first to write the pid file wins; the second finds it here.
   const existing = await findMaster(config.pidFile);
@@ -40,22 +46,38 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     logFile.close();
     return failStart(context, mode, `already running, pid ${existing.pid}`);
   }
+  if (existing.state === 'foreign') {
+    logFile.close();
+    return failStart(context, mode, foreignMessage(config.pidFile, existing.pid, existing.uid));
+  }
   if (existing.state === 'stale') {
     log(`stale pid file ${config.pidFile} (${existing.reason}): replacing it`);
     removeStalePidFile(config.pidFile);
   }
 
-  let runtime: Runtime | null = null;
   let stopRequest: { graceful: boolean } | null = null;
   const stop = (graceful: boolean) => {
     if (stopRequest) return;
     stopRequest = { graceful };
     void runtime?.stop({ graceful });
   };
-  // SIGUSR1/SIGUSR2; the control socket's reload goes to the Runtime directly (control/commands.ts).
-  const reload = (graceful: boolean) => {
-    if (!runtime) return log('cannot reload: the workers are still starting');
-    runtime.reload({ graceful }).catch((err: Error) => log(err.message));
+  const reload = async (graceful: boolean, concurrency?: number): Promise<ReloadReply> => {
+    if (!runtime) throw new Error('cannot reload: the workers are still starting');
+    if (stopRequest) throw new Error('cannot reload: the master is stopping');
+    const queued = runtime.reloadInProgress;
+    if (queued) log('reload requested while a reload runs: it will run after it');
+    systemd?.reloading();
+    let outcome = '';
+    try {
+      const result = await runtime.reload({ graceful, concurrency });
+      if (result.halted) outcome = `reload halted at ${result.halted.slot}: ${result.halted.reason}`;
+      return { ...result, queued };
+    } catch (err) {
+      outcome = `reload failed: ${(err as Error).message}`;
+      throw err;
+    } finally {
+      systemd?.reloaded(outcome);
+    }
   };
   const info = (): MasterInfo => ({
     pid: process.pid,
@@ -76,6 +98,7 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     },
     info,
     stop,
+    reload,
   };
 
   const control = new ControlServer(controlCommands(controlled));
@@ -93,7 +116,7 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
       isStopping: () => stopRequest !== null || runtime?.stopRequested === true,
       stop,
       kill: () => runtime?.kill(),
-      reload,
+      reload: (graceful) => void reload(graceful).catch((err: Error) => log(err.message)),
       reopenLogs: () => logFile.reopen(),
       log,
     },
@@ -106,6 +129,13 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
   };
 
   log(`master pid ${process.pid} starting ${context.scriptName} (${mode.daemon ? 'daemon' : 'foreground'})`);
+  if (process.pid === 1) {
+    // libuv waits only for the processes Node spawned itself: an orphan reparented to us stays a zombie.
+    log(
+      'running as PID 1: orphaned processes are not reaped (zombies of what your workers spawn); ' +
+        'run under an init such as tini (docker run --init; see docs/deployment.md)',
+    );
+  }
   try {
     runtime = await Runtime.create(context.definitions, {
       script,
@@ -113,12 +143,14 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
       stopTimeout: config.stopTimeout,
       readyTimeout: config.readyTimeout,
     });
+    systemd?.attach(runtime);
   } catch (err) {
     // Definitions the runtime refuses (no Worker, a bad count): same clean failure as a failed start.
     const message = `start failed: ${(err as Error).message}`;
     log(message);
     await cleanUp();
     logFile.close();
+    await systemd?.failed(message.replace(/^start failed: /, ''));
     return failStart(context, mode, message.replace(/^start failed: /, ''));
   }
   const stopped = new Promise<void>((resolve) => runtime.once('stop', resolve));
@@ -140,13 +172,20 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     log(message);
     await cleanUp();
     logFile.close();
+    await systemd?.failed(message.replace(/^start failed: /, ''));
     return failStart(context, mode, message.replace(/^start failed: /, ''));
   }
   const ready = runtime.pids.length;
   log(`${ready} worker${ready === 1 ? '' : 's'} ready`);
+  await systemd?.ready();
   if (mode.daemon) await reportReady(ready);
+  else if (config.logFormat === 'json') log('start success');
   else process.stdout.write('Press Ctrl+C to stop. Start success.\n');
+  // The control socket and timers are unref'd (a library must not hold its host): the master itself stays
+  // up until it is stopped, also when every slot has failed and no worker runs (a reload brings them back).
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   await stopped;
+  clearInterval(keepAlive);
   await cleanUp();
   log(`master pid ${process.pid} stopped`);
   logFile.close();

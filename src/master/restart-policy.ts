@@ -22,6 +22,10 @@ export interface SlotHistory {
   startFailures: number;
   consecutiveCrashes: number;
   lastError: string | null;
+  /** The worker said its start failed on a configuration error (ConfigError): no retry can help. */
+  configError: boolean;
+  /** Why the master itself ended the process (hang-watch.ts), if it did. */
+  exitReason: string | null;
 }
 
 export interface ProcessExit {
@@ -58,6 +62,8 @@ export function decideExit(slot: SlotHistory, exit: ProcessExit, policy: Restart
     const startFailures = slot.startFailures + 1;
     // The worker's own reason (startFailed message) beats the exit code.
     const lastError = slot.lastError || describeExit(code, signal);
+    if (slot.configError)
+      return { action: 'fail', reason: `configuration error: ${lastError}`, startFailures, lastError };
     if (startFailures >= policy.maxStartFailures) {
       const reason = `failed to start ${startFailures} times in a row: ${lastError}`;
       return { action: 'fail', reason, startFailures, lastError };
@@ -78,7 +84,7 @@ export function decideExit(slot: SlotHistory, exit: ProcessExit, policy: Restart
     delayMs: restartDelay(crashes, policy),
     startFailures: slot.startFailures,
     consecutiveCrashes: crashes + 1,
-    lastError: describeExit(code, signal),
+    lastError: slot.exitReason ?? describeExit(code, signal),
   };
 }
 

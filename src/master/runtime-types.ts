@@ -30,6 +30,8 @@ export interface RuntimeOptions {
   metricsListen?: string;
   /** A worker that does not answer a status request within this many ms shows as `busy`. Default 300. */
   busyAfterMs?: number;
+  /** Seconds of silence after which a ready worker is killed and replaced (hung). Default: `Worker.hangTimeout` (0 = off). */
+  hangTimeout?: number;
 }
 
 export interface RuntimeEvents {
@@ -37,6 +39,8 @@ export interface RuntimeEvents {
   workerReady: [slot: SlotSnapshot];
   workerExit: [slot: SlotSnapshot, code: number | null, signal: string | null];
   reload: [result: ReloadResult];
+  /** A stop began (whoever asked: stop(), a signal, the control socket, Worker.stopAll()). */
+  stopping: [];
   stop: [];
   error: [error: Error];
   log: [message: string];

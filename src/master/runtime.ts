@@ -12,7 +12,10 @@ import {
   type RuntimeSettings,
 } from '../shared/config.js';
 import type { Worker } from '../worker/Worker.js';
+import { checkKeysConfig } from '../worker/keys-config.js';
+import type { HangWatch } from './hang-watch.js';
 import { RuntimeStartError } from './errors.js';
+import { checkListenOptions } from '../worker/listen-options.js';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
 import { callHook } from './hooks.js';
 import { liveRuntimes } from './live-runtimes.js';
@@ -35,6 +38,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly startedAt = Date.now();
   private readonly supervisor: Supervisor;
   private readonly settings: RuntimeSettings;
+  private readonly hangWatch: HangWatch;
   private stopping: Promise<void> | null = null;
   private stoppedAfterFailedStart = false;
   private reloading: Promise<ReloadResult> | null = null;
@@ -123,11 +127,22 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         `${this.script} defines no Worker: create one with new Worker() before Worker.runAll()`,
       );
     }
+    try {
+      checkKeysConfig(definitions, { ...process.env, ...options.env });
+    } catch (err) {
+      throw new RuntimeStartError((err as Error).message);
+    }
     for (const w of definitions) {
       if (!Number.isInteger(w.count) || w.count < 1) {
         throw new RuntimeStartError(
           `Worker "${String(w.name)}": count must be a whole number >= 1, got ${show(w.count)}`,
         );
+      }
+      // listen options set after the constructor: checked here too, before any process is forked
+      try {
+        checkListenOptions(w as never);
+      } catch (err) {
+        throw new RuntimeStartError((err as Error).message);
       }
     }
     const defs: WorkerDefinition[] = definitions.map((w, index) => ({
@@ -152,6 +167,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       { busyAfterMs: this.settings.busyAfterMs },
     );
     this.endpoints = new Endpoints(this.statusService);
+    this.hangWatch = new (engine().HangWatch)(this.supervisor, {
+      hangTimeoutMs: this.settings.hangTimeout * 1000,
+      log: (message) => this.log(message),
+    });
+    this.hangWatch.start();
+    this.once('stop', () => this.hangWatch.stop());
   }
 
   private async openEndpoints(): Promise<void> {
@@ -166,6 +187,11 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Every process with CPU, memory and counters: the document `status --json` prints (docs/status.md). */
   status(options: { busyAfterMs?: number } = {}): Promise<StatusReport> {
     return this.statusService.status(options);
+  }
+
+  /** @internal The status document from the counters the workers pushed last, without asking them. */
+  statusSnapshot(): StatusReport {
+    return this.statusService.snapshot();
   }
 
   /** Every client connection of every worker: the document `connections --json` prints. */
@@ -233,7 +259,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     if (this.stopping) throw new Error('cannot reload: the runtime is stopping');
     if (options.concurrency !== undefined) checkReloadConcurrency(options.concurrency, 'reload: concurrency');
     const previous = this.reloading;
-    if (previous) this.log('reload requested while a reload runs: it will run after it');
     const run = async () => {
       if (previous) await previous.catch(() => undefined);
       const WorkerClass = this.definitions[0]?.constructor as typeof Worker | undefined;
@@ -279,6 +304,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     this.log(options.graceful ? 'stopping gracefully' : 'stopping');
+    this.emit('stopping');
     this.stopping = (async () => {
       await engine().stopWorkers(this.supervisor, {
         graceful: options.graceful ?? false,

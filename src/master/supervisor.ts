@@ -39,6 +39,10 @@ export interface Slot {
   consecutiveCrashes: number;
   /** Consecutive exits before ever becoming ready. */
   startFailures: number;
+  /** Why the master itself ended the process (a hang), shown as lastError instead of "killed by SIGKILL". */
+  exitReason: string | null;
+  /** The last start failed with a ConfigError: no retry can fix it, so the slot fails at once. */
+  configError: boolean;
   lastError: string | null;
   startedAt: number;
   readyAt: number;
@@ -72,6 +76,8 @@ export interface SupervisorEvents {
    */
   workerExit: [slot: Slot, code: number | null, signal: string | null, pid: number, decision: ExitDecision];
   slotFailed: [slot: Slot, reason: string];
+  /** Any message of ours from a process: it is alive and its event loop runs (hang-watch.ts). */
+  heard: [slot: Slot, worker: ClusterWorker];
   /** Worker.stopAll() in a worker: stop everything. */
   stopAllRequested: [slot: Slot];
   /** A worker's counters (pushed every second, or the answer to a request). */
@@ -100,6 +106,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           restarts: 0,
           consecutiveCrashes: 0,
           startFailures: 0,
+          configError: false,
+          exitReason: null,
           lastError: null,
           startedAt: 0,
           readyAt: 0,
@@ -138,6 +146,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Make `worker` the process of `slot` (a reload's replacement, once it is ready). */
   adopt(slot: Slot, worker: ClusterWorker): void {
     slot.process = worker;
+    slot.configError = false;
+    slot.exitReason = null;
     slot.state = 'starting';
     slot.startedAt = Date.now();
     slot.readyAt = 0;
@@ -146,11 +156,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   /** Every message a process of ours sends; a user's own (untagged) messages are left to the user. */
   private onMessage(slot: Slot, worker: ClusterWorker, message: unknown): void {
     if (!isWorkerMessage(message)) return;
+    this.emit('heard', slot, worker);
     switch (message.wm) {
       case 'ready':
         return this.onReady(slot, worker);
       case 'startFailed':
-        return this.onStartFailed(slot, worker, message.error);
+        return this.onStartFailed(slot, worker, message.error, message.config === true);
+      case 'sync':
+        // Everything the worker sent before it has been handled: say so (worker-process.ts).
+        return this.send(worker, { wm: 'sync', seq: message.seq });
       case 'stopAll':
         return void this.emit('stopAllRequested', slot);
       case 'stats':
@@ -163,12 +177,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     this.emit('processReady', slot, worker);
   }
 
-  private onStartFailed(slot: Slot, worker: ClusterWorker, error: string): void {
-    if (slot.process === worker) slot.lastError = error;
+  private onStartFailed(slot: Slot, worker: ClusterWorker, error: string, config: boolean): void {
+    if (slot.process === worker) {
+      slot.lastError = error;
+      slot.configError = config;
+    }
     this.emit('startFailed', slot, worker, error);
   }
 
   markReady(slot: Slot): void {
+    slot.configError = false;
     slot.state = 'ready';
     slot.readyAt = Date.now();
     slot.startFailures = 0;

@@ -7,6 +7,7 @@
 // MASTER_SETTINGS.<name>.default, a field in MasterConfig and, if a host can set it, in RuntimeOptions
 // (runtime.ts) and RUNTIME_SETTINGS below; document it in docs/worker.md (and docs/embedding.md).
 import { basename, dirname, join } from 'node:path';
+import { resolveLogFormat, type LogFormat } from './log-format.js';
 
 import { show } from './show.js';
 
@@ -41,6 +42,13 @@ export const checkReloadConcurrency: Check<number> = (value, what) => {
   return value;
 };
 
+const wholeAtLeast0 =
+  (expected: string): Check<number> =>
+  (value, what) => {
+    if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
+    throw new TypeError(`${what} must be ${expected}, got ${show(value)}`);
+  };
+
 /** A path or '' (the default next to the start script). */
 const path: Check<string> = (value, what) => {
   if (typeof value !== 'string')
@@ -68,6 +76,19 @@ export const MASTER_SETTINGS = {
   reloadConcurrency: { default: 2, check: checkReloadConcurrency },
   /** '' = off */
   metricsListen: { default: '', check: address },
+  /** 0 = never kill a silent worker (status still shows it unresponsive after 3 s); hang-watch.ts */
+  hangTimeout: { default: 0, check: seconds('>= 0') },
+  /** Bytes after which the log file (and a daemon's stdout file) rotates; 0 = never. 10 MiB. */
+  logMaxSize: {
+    default: 10 * 1024 * 1024,
+    check: wholeAtLeast0('a number of bytes >= 0 (0 = never rotate)'),
+  },
+  /** Rotated files kept. */
+  logKeep: { default: 5, check: wholeAtLeast0('a whole number >= 0') },
+  /** 'text' or 'json'; checked, with the WORKERMAN_LOG_FORMAT override, by resolveLogFormat (log-format.ts) */
+  logFormat: { default: 'text' as 'text' | 'json', check: (value: unknown) => value as 'text' | 'json' },
+  /** Redis URL of the sharding coordinator; '' = static shards. Checked by worker/keys-config.ts */
+  coordinator: { default: '', check: (value: unknown) => value as string },
 } as const;
 
 /** Not settable: how the supervisor replaces crashed workers (docs/worker.md, "Crashes"). */
@@ -107,6 +128,11 @@ export interface MasterConfig {
   readyTimeout: number;
   /** Slots a reload replaces at the same time. */
   reloadConcurrency: number;
+  /** 'text' or 'json' (WORKERMAN_LOG_FORMAT overrides Worker.logFormat). */
+  logFormat: LogFormat;
+  /** Bytes; 0 = never rotate. */
+  logMaxSize: number;
+  logKeep: number;
 }
 
 /**
@@ -121,6 +147,9 @@ export function masterConfig(script: string, W: MasterStatics): MasterConfig {
     stopTimeout: workerSetting(W, 'stopTimeout'),
     readyTimeout: workerSetting(W, 'readyTimeout'),
     reloadConcurrency: workerSetting(W, 'reloadConcurrency'),
+    logFormat: resolveLogFormat(W.logFormat),
+    logMaxSize: workerSetting(W, 'logMaxSize'),
+    logKeep: workerSetting(W, 'logKeep'),
   };
 }
 
@@ -134,6 +163,7 @@ export function defaultLogFile(script: string): string {
 
 /** What a Runtime runs with: its option if given (checked by checkRuntimeOptions), else Worker's static. */
 export interface RuntimeSettings {
+  hangTimeout: number;
   stopTimeout: number;
   readyTimeout: number;
   reloadConcurrency: number;
@@ -148,6 +178,8 @@ export function runtimeSettings(
   W: MasterStatics | undefined,
 ): RuntimeSettings {
   return {
+    hangTimeout:
+      options.hangTimeout ?? (W ? workerSetting(W, 'hangTimeout') : MASTER_SETTINGS.hangTimeout.default),
     stopTimeout:
       options.stopTimeout ?? (W ? workerSetting(W, 'stopTimeout') : MASTER_SETTINGS.stopTimeout.default),
     readyTimeout:
@@ -164,6 +196,7 @@ export function runtimeSettings(
 
 /** The options of Runtime.start that are master settings, each with its check. */
 const RUNTIME_SETTINGS: { [K in keyof RuntimeSettings]: Check<RuntimeSettings[K]> } = {
+  hangTimeout: MASTER_SETTINGS.hangTimeout.check,
   stopTimeout: MASTER_SETTINGS.stopTimeout.check,
   readyTimeout: MASTER_SETTINGS.readyTimeout.check,
   reloadConcurrency: MASTER_SETTINGS.reloadConcurrency.check,

@@ -19,12 +19,17 @@ export const EXIT_CODES = {
 export type MasterMessage =
   | { wm: 'stop'; graceful: boolean; timeoutMs: number }
   | { wm: 'reload' }
-  | { wm: 'stats'; requestId: number; connections: boolean };
+  | { wm: 'stats'; requestId: number; connections: boolean }
+  /** The answer to a worker's `sync`: everything the worker sent before it has been processed. */
+  | { wm: 'sync'; seq: number };
 
 /** Worker -> master. */
 export type WorkerMessage =
   | { wm: 'ready' }
-  | { wm: 'startFailed'; error: string }
+  /** `config`: a ConfigError (no retry can fix it): the master fails the slot at once. */
+  | { wm: 'startFailed'; error: string; config?: boolean }
+  /** A barrier: the master answers with the same `seq` (a listening worker stopping uses it). */
+  | { wm: 'sync'; seq: number }
   | { wm: 'stopAll' }
   | {
       wm: 'stats';
@@ -56,6 +61,8 @@ export interface WorkerStats extends ConnectionTotals {
   heapTotal: number;
   /** Epoch ms when the worker process started (process.uptime based). */
   startedAt: number;
+  /** The work keys it owns (static shards or the Redis coordinator); absent if its Worker has none. */
+  keys?: KeysStatus;
 }
 
 /** The fields of ConnectionInfo in the order of a connection row (`connectionRows`). */
@@ -82,6 +89,7 @@ export const CONNECTION_COLUMNS = [
 /** One client connection as `connections` shows it: `conn.info()` (never header values or credentials). */
 export type { ConnectionInfo } from '../connection/types.js';
 import type { ConnectionInfo, ConnectionTotals } from '../connection/types.js';
+import type { KeysStatus } from './keys-status.js';
 
 /** The value of `cmd` on every IPC message of ours (docs/design.md, "IPC"). */
 export const IPC_TAG = 'WORKERMAN_TS';

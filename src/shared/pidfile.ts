@@ -1,7 +1,7 @@
 // The pid file: the master's pid as a plain number (so `kill -USR1 $(cat app.pid)` works), and the one
 // question every CLI verb asks first: is a master of this script running, and which pid is it?
 // A pid file is never trusted: the pid must be alive, not a zombie, and answer on our control socket.
-import { closeSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { controlRequest, ControlError, nobodyListening } from './control/client.js';
 import { controlSocketPath } from './control/socket-path.js';
 import type { SlotSnapshot } from '../master/runtime.js';
@@ -27,8 +27,10 @@ export type MasterLookup =
   /** Alive and ours (the control socket exists) but it did not answer in time. */
   | { state: 'unresponsive'; pid: number; reason: string }
   | { state: 'stopped' }
-  /** A pid file that must not be trusted; `reason` says why. */
-  | { state: 'stale'; pid: number | null; reason: string };
+  /** A pid file that must not be trusted; `reason` says why. Only ever for a pid that is provably not our master. */
+  | { state: 'stale'; pid: number | null; reason: string }
+  /** The pid file (and its master) belong to another user: nothing this user may do to it. Never removed. */
+  | { state: 'foreign'; pid: number | null; uid: number };
 
 export function readPidFile(path: string): number | null {
   let text: string;
@@ -40,10 +42,11 @@ export function readPidFile(path: string): number | null {
   return /^\s*\d+\s*$/.test(text) ? Number(text) : Number.NaN;
 }
 
-/** Write `pid` atomically (temp file + rename), readable by all, writable by the owner only. */
+/** Write `pid` atomically (temp file + rename), owner-only (0600): the owner is the master's user. */
 export function writePidFile(path: string, pid = process.pid): void {
   const temp = `${path}.${pid}.tmp`;
-  const fd = openSync(temp, 'w', 0o644);
+  removeStalePidFile(temp); // a leftover temp file would keep its old mode
+  const fd = openSync(temp, 'wx', 0o600);
   try {
     writeSync(fd, `${pid}\n`);
   } finally {
@@ -88,12 +91,26 @@ export function isRunning(pid: number): boolean {
   }
 }
 
-/** Is the master named by `pidFile` running? Asks its control socket to be sure it is ours. */
+/**
+ * Is the master named by `pidFile` running? Asks its control socket to be sure it is ours. A pid file is
+ * only called stale when its pid is provably not our master: dead, a zombie, a process of another user
+ * while the file is ours, or a program that is not a workerman-ts master. A pid file of another user is
+ * `foreign`, whatever its pid does (the CLI must not remove it, nor call its master "not running").
+ */
 export async function findMaster(pidFile: string, timeoutMs = 3000): Promise<MasterLookup> {
+  const me = process.geteuid?.() ?? -1;
+  let owner: number;
+  try {
+    owner = statSync(pidFile).uid;
+  } catch {
+    return { state: 'stopped' };
+  }
   const pid = readPidFile(pidFile);
-  if (pid === null) return { state: 'stopped' };
-  if (Number.isNaN(pid) || pid <= 0) return { state: 'stale', pid: null, reason: 'it does not hold a pid' };
-  if (pid === process.pid) return { state: 'stale', pid, reason: `pid ${pid} is this process` };
+  const foreign = me >= 0 && owner !== me;
+  if (pid === null) return foreign ? { state: 'foreign', pid: null, uid: owner } : { state: 'stopped' };
+  if (Number.isNaN(pid) || pid <= 0)
+    return foreign ? { state: 'foreign', pid: null, uid: owner } : stale(null, 'it does not hold a pid');
+  if (pid === process.pid) return stale(pid, `pid ${pid} is this process`);
   if (!isRunning(pid)) {
     // A master killed with SIGKILL leaves its control socket too; nobody can listen on a dead pid's path.
     try {
@@ -101,20 +118,60 @@ export async function findMaster(pidFile: string, timeoutMs = 3000): Promise<Mas
     } catch {
       // none left
     }
-    return { state: 'stale', pid, reason: `pid ${pid} is not running` };
+    return stale(pid, `pid ${pid} is not running`);
   }
+  if (foreign) return { state: 'foreign', pid, uid: processUid(pid) ?? owner };
+  const uid = processUid(pid);
+  if (uid !== null && me >= 0 && uid !== me)
+    return stale(
+      pid,
+      `pid ${pid} is a process of uid ${uid} (${commandOf(pid)}), not the master this file named`,
+    );
   try {
     const info = await controlRequest<MasterInfo>(pid, 'ping', {}, timeoutMs);
     if (info.pid === pid) return { state: 'running', pid, info };
-    return { state: 'stale', pid, reason: `pid ${pid} is not a workerman-ts master` };
+    return stale(pid, `pid ${pid} is not a workerman-ts master`);
   } catch (err) {
     const message = err instanceof ControlError ? err.message : String(err);
-    // A live process, but not our master.
-    if (nobodyListening(err)) {
-      return { state: 'stale', pid, reason: `pid ${pid} is not a workerman-ts master (${commandOf(pid)})` };
+    if (!nobodyListening(err)) return { state: 'unresponsive', pid, reason: message };
+    // A master of ours without a socket where we look: started with another TMPDIR, or its socket was
+    // deleted. Alive, so it must not be called stale.
+    if (isMasterProcess(pid)) {
+      return {
+        state: 'unresponsive',
+        pid,
+        reason: `it has no control socket at ${controlSocketPath(pid)} (started with another TMPDIR, or the socket was removed)`,
+      };
     }
-    return { state: 'unresponsive', pid, reason: message };
+    // A live process, but not our master: the pid was reused.
+    return stale(pid, `pid ${pid} is not a workerman-ts master (${commandOf(pid)})`);
   }
+}
+
+function stale(pid: number | null, reason: string): MasterLookup {
+  return { state: 'stale', pid, reason };
+}
+
+/** The effective uid of `pid` (from /proc), or null where that cannot be read. */
+export function processUid(pid: number): number | null {
+  try {
+    const line = /^Uid:\s+\d+\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return line ? Number(line[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Does `pid` carry a master's process title (`workerman-ts: master ...`, as runMaster sets it)? */
+function isMasterProcess(pid: number): boolean {
+  for (const file of ['cmdline', 'comm']) {
+    try {
+      if (readFileSync(`/proc/${pid}/${file}`, 'utf8').startsWith('workerman-ts')) return true;
+    } catch {
+      // gone, or not Linux
+    }
+  }
+  return false;
 }
 
 /** The command line of `pid`, for messages. */

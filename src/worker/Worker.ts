@@ -3,10 +3,15 @@
 import { createRequire } from 'node:module';
 import { MASTER_SETTINGS } from '../shared/config.js';
 import { ENV_WORKER_ID, ENV_WORKER_INDEX } from '../shared/messages.js';
+import { activeAssignment } from './keys.js';
+import { shardOf } from './hrw.js';
+import { hostShard, processShard, type ShardInfo } from './shard.js';
 import { attachToMaster, runWorkerProcess, requestStopAll } from './worker-process.js';
+import type { TcpConnection } from '../connection/server/TcpConnection.js';
+import { checkListenOptions, LISTEN_DEFAULTS, type ListenOptions } from './listen-options.js';
 
 /** Options accepted by `new Worker(options)`; every one is also a settable property. */
-export interface WorkerOptions {
+export interface WorkerOptions extends ListenOptions {
   /** Shown in status, logs and process titles. Default `'none'`. */
   name?: string;
   /** How many processes to run for this definition. Default `1`. */
@@ -16,7 +21,25 @@ export interface WorkerOptions {
   onWorkerStart?: WorkerCallback | null;
   onWorkerStop?: WorkerCallback | null;
   onWorkerReload?: WorkerCallback | null;
+  /** Work keys (symbols, rooms, accounts) to share out among the processes; see docs/sharding.md. Default `[]`. */
+  keys?: readonly string[];
+  /** Called with the keys this process gained and lost (awaited, one call at a time). Default `null`. */
+  onKeysAssigned?: KeysAssignedCallback | null;
+  /** Redis URL of the coordinator (dynamic ownership over live members). Default `''`: `Worker.coordinator`. */
+  coordinator?: string;
+  /** Seconds a member's lease lasts in Redis (renewed every third of it). Default `5`. */
+  leaseTtl?: number;
+  /** Members of one group share the keys (Redis keys `workerman-ts:<group>:*`). Default `''`: the name. */
+  coordinatorGroup?: string;
+  /** Redis unreachable past the lease: `'keep'` the keys (default) or `'release'` them. */
+  whenCoordinatorDown?: 'keep' | 'release';
 }
+
+export type KeysAssignedCallback = (
+  worker: Worker,
+  added: readonly string[],
+  removed: readonly string[],
+) => unknown;
 
 export type WorkerCallback = (worker: Worker) => unknown;
 export type WorkerExitCallback = (
@@ -82,6 +105,16 @@ export class Worker {
   static logFile: string = MASTER_SETTINGS.logFile.default;
   /** Where stdout/stderr of every process go in daemon mode. Default `/dev/null`. */
   static stdoutFile: string = MASTER_SETTINGS.stdoutFile.default;
+  /**
+   * `'text'` (default): `<ISO time> master pid:N message` lines; `'json'`: one JSON object per line, for log
+   * shippers, from the master and from every worker (their console.* calls included). The environment
+   * variable `WORKERMAN_LOG_FORMAT` overrides it. See docs/logs.md.
+   */
+  static logFormat: 'text' | 'json' = MASTER_SETTINGS.logFormat.default;
+  /** Bytes after which the log file (and in daemon mode the stdout file) is rotated; 0 = never. Default 10 MiB. */
+  static logMaxSize: number = MASTER_SETTINGS.logMaxSize.default;
+  /** Rotated files kept (`workerman.log.1` .. `.N`). Default `5`. */
+  static logKeep: number = MASTER_SETTINGS.logKeep.default;
   /** Seconds a stopping worker gets before it is killed (SIGKILL). Default `10`. */
   static stopTimeout: number = MASTER_SETTINGS.stopTimeout.default;
   /** Seconds a starting worker gets to become ready before the start fails. Default `30`. */
@@ -91,6 +124,12 @@ export class Worker {
    * PM2's default; `1` rolls strictly one slot after the other, as Workerman does.
    */
   static reloadConcurrency: number = MASTER_SETTINGS.reloadConcurrency.default;
+  /**
+   * Seconds a ready worker may go without a sign of life (its stats push every second) before the master
+   * kills it (SIGKILL) and replaces it like a crash: a blocked event loop. Default `0`: off (status still
+   * shows it `unresponsive` after 3 s). See docs/worker.md.
+   */
+  static hangTimeout: number = MASTER_SETTINGS.hangTimeout.default;
   /** Run the master in the background (`start -d` sets it). Default `false`. */
   static daemonize = false;
   /**
@@ -98,6 +137,11 @@ export class Worker {
    * `'127.0.0.1:9464'` (port 0 picks a free port). Default `''`: off. See docs/status.md.
    */
   static metricsListen: string = MASTER_SETTINGS.metricsListen.default;
+  /**
+   * Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) of the coordinator for every
+   * Worker with keys that sets no `coordinator` of its own. Default `''`: static shards. See docs/sharding.md.
+   */
+  static coordinator: string = MASTER_SETTINGS.coordinator.default;
   /** Master-side hook: at the start of every reload. */
   static onMasterReload: (() => unknown) | null = null;
   /** Master-side hook: just before the master exits. */
@@ -113,18 +157,90 @@ export class Worker {
   onWorkerStart: WorkerCallback | null = null;
   onWorkerStop: WorkerCallback | null = null;
   onWorkerReload: WorkerCallback | null = null;
+  keys: readonly string[] = [];
+  onKeysAssigned: KeysAssignedCallback | null = null;
+  coordinator = '';
+  leaseTtl = 5;
+  coordinatorGroup = '';
+  whenCoordinatorDown: 'keep' | 'release' = 'keep';
 
-  constructor(options?: WorkerOptions) {
-    if (typeof options === 'string') {
+  /**
+   * This process's shard across the deployment: `index` = host x count + id of `total` = hosts x count,
+   * the host from WORKER_SHARD=<index>/<total> or a StatefulSet ordinal with WORKER_SHARDS. Null outside a
+   * worker process.
+   */
+  get shard(): ShardInfo | null {
+    if (this.id < 0) return null;
+    return activeAssignment()?.shard ?? processShard(hostShard(), this.count, this.id);
+  }
+
+  /**
+   * Does this process own `key`? Static shards: rendezvous hashing over the shards. With a coordinator: over
+   * the live members of the last round. False outside a worker process.
+   */
+  ownsKey(key: string): boolean {
+    const assignment = activeAssignment();
+    if (assignment?.worker === this) return assignment.ownsKey(key);
+    const shard = this.shard;
+    return shard !== null && shardOf(String(key), shard.total) === shard.index;
+  }
+
+  /** The keys of `keys` this process owns now (what onKeysAssigned has been told). */
+  get ownedKeys(): ReadonlySet<string> {
+    const assignment = activeAssignment();
+    return assignment?.worker === this ? assignment.ownedKeys() : new Set();
+  }
+
+  /** Replace the list of keys; the keys this process gains or loses go to onKeysAssigned. */
+  setKeys(keys: Iterable<string>): void {
+    this.keys = Array.from(keys, String);
+    const assignment = activeAssignment();
+    if (assignment?.worker === this) assignment.refresh();
+  }
+
+  // ---- listening (docs/servers.md); defaults in listen-options.ts ----
+  /** Listen address, e.g. `'websocket://0.0.0.0:2346'`; `''` = no server (a client/task worker). */
+  listen = LISTEN_DEFAULTS.listen;
+  /** SO_REUSEPORT: every process binds its own socket (Node 22.12+/23.1+). Default false: node:cluster round-robin. */
+  reusePort = LISTEN_DEFAULTS.reusePort;
+  maxConnections = LISTEN_DEFAULTS.maxConnections;
+  maxPackageSize = LISTEN_DEFAULTS.maxPackageSize;
+  maxSendBufferSize = LISTEN_DEFAULTS.maxSendBufferSize;
+  perMessageDeflate = LISTEN_DEFAULTS.perMessageDeflate;
+  websocketType = LISTEN_DEFAULTS.websocketType;
+  skipUTF8Validation = LISTEN_DEFAULTS.skipUTF8Validation;
+  handshakeTimeout = LISTEN_DEFAULTS.handshakeTimeout;
+  closeTimeout = LISTEN_DEFAULTS.closeTimeout;
+  idleTimeout = LISTEN_DEFAULTS.idleTimeout;
+  /** Callbacks for every accepted connection (a callback set on the connection itself wins). */
+  onConnect: ListenOptions['onConnect'] = null;
+  onWebSocketConnect: ListenOptions['onWebSocketConnect'] = null;
+  onMessage: ListenOptions['onMessage'] = null;
+  onClose: ListenOptions['onClose'] = null;
+  onError: ListenOptions['onError'] = null;
+  onBufferFull: ListenOptions['onBufferFull'] = null;
+  onBufferDrain: ListenOptions['onBufferDrain'] = null;
+  /** Accepted connections of this process, id -> connection (client connections are not in it, as in Workerman). */
+  readonly connections = new Map<number, TcpConnection>();
+
+  /**
+   * `new Worker(options)`, or `new Worker('websocket://0.0.0.0:2346', options)` for a listening Worker.
+   * @throws TypeError for a bad listen address (`ws://` is a client scheme) or a bad listen option.
+   */
+  constructor(listenOrOptions?: string | WorkerOptions, options?: WorkerOptions) {
+    let opts = listenOrOptions;
+    if (typeof listenOrOptions === 'string') {
+      opts = { ...options, listen: listenOrOptions };
+    } else if (options !== undefined) {
       throw new TypeError(
-        `new Worker('${String(options)}'): listening workers are not supported (yet). ` +
-          `ws:// and wss:// are client protocols: open them with new AsyncTcpConnection(url) inside onWorkerStart.`,
+        'new Worker(options): give the options once (new Worker(listen, options) or new Worker(options))',
       );
     }
-    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    if (opts !== undefined && (typeof opts !== 'object' || opts === null)) {
       throw new TypeError('new Worker(options): options must be an object');
     }
-    Object.assign(this, options);
+    Object.assign(this, opts);
+    checkListenOptions(this as never);
     definitions.push(this);
   }
 

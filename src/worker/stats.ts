@@ -11,6 +11,7 @@ import {
   type WorkerMessage,
   type WorkerStats,
 } from '../shared/messages.js';
+import { activeAssignment } from './keys.js';
 import { Timer } from './Timer.js';
 
 const requireBuiltin = createRequire(import.meta.url);
@@ -53,7 +54,9 @@ export function collectStats(): WorkerStats {
   let open = 0;
   for (const conn of AsyncTcpConnection.connections) if (conn.state === 'open') open++;
   const memory = process.memoryUsage();
+  const keys = activeAssignment()?.status();
   return {
+    ...(keys ? { keys } : {}),
     connections: AsyncTcpConnection.connections.size,
     connectionsOpen: open,
     messagesIn: totals.messagesIn,

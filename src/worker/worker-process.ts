@@ -2,18 +2,50 @@
 // Mirrors Node's lib/internal/cluster/child.js: one message handler, one small function per verb.
 import { surviveBrokenPipes } from '../broken-pipe.js';
 import { AsyncTcpConnection } from '../connection/index.js';
-import { EXIT_CODES, isMasterMessage, tagged, type WorkerMessage } from '../shared/messages.js';
+import {
+  ENV_WORKER_ID,
+  ENV_WORKER_NAME,
+  EXIT_CODES,
+  isMasterMessage,
+  tagged,
+  type WorkerMessage,
+} from '../shared/messages.js';
+import { isConfigError } from '../shared/config-error.js';
+import { redact } from '../connection/secrets.js';
+import {
+  ENV_LOG_FORMAT,
+  formatLogLine,
+  isLogFormat,
+  type LogFormat,
+  type LogSource,
+} from '../shared/log-format.js';
+import { ENV_STDOUT_FILE, redirectStdio, type StdioFile } from '../shared/stdio-file.js';
+import { installJsonConsole } from './console.js';
+
+import { KeyAssignment, startAssignment } from './keys.js';
 import { Timer } from './Timer.js';
 import { startStatsReporting, statsReply } from './stats.js';
 import type { Worker } from './Worker.js';
+import { closeAccepted, startListening, stopAccepting } from './listening.js';
+
+/** `WORKERMAN_TS_STACK=1`: print the stack of a ConfigError from onWorkerStart too. */
+const ENV_STACK = 'WORKERMAN_TS_STACK';
 
 let current: Worker | null = null;
 let stopping = false;
+/** The master checked $WORKERMAN_LOG_FORMAT before forking us; the script's Worker.logFormat otherwise. */
+let logFormat: LogFormat = isLogFormat(process.env[ENV_LOG_FORMAT]) ? process.env[ENV_LOG_FORMAT] : 'text';
+let stdio: StdioFile | null = null;
+/** The work keys of this process (docs/sharding.md), if its Worker has any. */
+let assignment: KeyAssignment | null = null;
 
-function label(): string {
-  return current
-    ? `worker ${current.name}#${current.id} (pid ${process.pid})`
-    : `worker (pid ${process.pid})`;
+function source(): LogSource {
+  return {
+    kind: 'worker',
+    name: current?.name ?? process.env[ENV_WORKER_NAME] ?? '?',
+    id: current?.id ?? Number(process.env[ENV_WORKER_ID] ?? -1),
+    pid: process.pid,
+  };
 }
 
 function send(message: WorkerMessage): void {
@@ -28,8 +60,9 @@ function sendAndExit(message: WorkerMessage, code: number): void {
 }
 
 function logError(what: string, err: unknown): void {
-  const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  console.error(`[workerman-ts] ${label()}: ${what}: ${detail}`);
+  // Crash output names no secret: URL credentials, query values, secret header values (connection/secrets.ts).
+  const detail = redact(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.stderr.write(`${formatLogLine(logFormat, source(), `${what}: ${detail}`, 'error')}\n`);
 }
 
 /**
@@ -41,7 +74,11 @@ function logError(what: string, err: unknown): void {
  */
 export function attachToMaster(): void {
   surviveBrokenPipes();
-  for (const signal of ['SIGINT', 'SIGQUIT', 'SIGHUP'] as const) process.on(signal, () => {});
+  // Daemon mode: our output goes to the stdout file through an fd that SIGHUP (from the master) reopens.
+  const stdoutFile = process.env[ENV_STDOUT_FILE];
+  if (stdoutFile) stdio = redirectStdio(stdoutFile);
+  for (const signal of ['SIGINT', 'SIGQUIT'] as const) process.on(signal, () => {});
+  process.on('SIGHUP', () => stdio?.reopen());
   process.on('message', onMessage);
 }
 
@@ -50,6 +87,11 @@ export function runWorkerProcess(definition: Worker, id: number): void {
   current = definition;
   definition.id = id;
   process.title = `workerman-ts: worker ${definition.name}#${id}`;
+  if (!isLogFormat(process.env[ENV_LOG_FORMAT])) {
+    const configured = (definition.constructor as typeof Worker).logFormat;
+    if (isLogFormat(configured)) logFormat = configured;
+  }
+  if (logFormat === 'json') installJsonConsole(source());
 
   // An exception from user code is not swallowed: log it with our name, exit, and the master replaces us.
   process.on('uncaughtException', (err) => {
@@ -72,14 +114,35 @@ async function start(definition: Worker): Promise<void> {
   if (stopping) return; // the master asked us to stop while the script was still loading
   try {
     await definition.onWorkerStart?.(definition);
+    if (definition.keys.length > 0 || definition.onKeysAssigned) {
+      assignment = new KeyAssignment(definition, (line) =>
+        process.stderr.write(`${formatLogLine(logFormat, source(), line)}\n`),
+      );
+      await startAssignment(assignment); // the keys this process owns are subscribed before it counts as ready
+    }
   } catch (err) {
-    logError('onWorkerStart failed', err);
+    const config = isConfigError(err);
+    // A configuration error is reported once, by the master, without a stack (unless asked for):
+    // the same trace five times over told nobody anything.
+    if (!config || process.env[ENV_STACK] === '1') logError('onWorkerStart failed', err);
     sendAndExit(
-      { wm: 'startFailed', error: err instanceof Error ? err.message : String(err) },
+      { wm: 'startFailed', error: redact(err instanceof Error ? err.message : String(err)), config },
       EXIT_CODES.START_FAILED,
     );
     return;
   }
+  // Accepting starts once onWorkerStart is done (as in Workerman); ready = started and listening.
+  try {
+    if (!stopping) await startListening(definition);
+  } catch (err) {
+    const error = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`${formatLogLine(logFormat, source(), error, 'error')}\n`);
+    // the port is taken, no permission, a bad listen option: no retry can fix it, so the slot fails at once
+    const config = (err as { permanent?: boolean }).permanent === true || isConfigError(err);
+    sendAndExit({ wm: 'startFailed', error, config }, EXIT_CODES.START_FAILED);
+    return;
+  }
+  stdio?.reopen(); // a rotation while we started signalled only the ready workers
   send({ wm: 'ready' });
 }
 
@@ -96,7 +159,29 @@ function onMessage(message: unknown): void {
     case 'stats':
       send(statsReply(msg));
       break;
+    case 'sync':
+      syncWaiters.get(msg.seq)?.();
+      break;
   }
+}
+
+const syncWaiters = new Map<number, () => void>();
+let syncSeq = 0;
+
+/** Resolves once the master answered a `sync` (it has processed everything sent before); at most 1 s. */
+function masterBarrier(): Promise<void> {
+  if (!process.connected) return Promise.resolve();
+  const seq = ++syncSeq;
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      syncWaiters.delete(seq);
+      resolve();
+    };
+    const timer = setTimeout(done, 1000);
+    syncWaiters.set(seq, done);
+    send({ wm: 'sync', seq });
+  });
 }
 
 /** `reloadable = false` workers: run onWorkerReload and keep running. */
@@ -113,7 +198,13 @@ async function reloadInPlace(): Promise<void> {
 async function stop(graceful: boolean, timeoutMs: number): Promise<void> {
   if (stopping) return;
   stopping = true;
+  const deadline = Date.now() + timeoutMs;
   const worker = current;
+  // A listening worker stops accepting first: during a reload its replacement is already accepting.
+  await stopAccepting(masterBarrier);
+  // Leave the coordinator's group first, so the others take over the keys while we wind down.
+  if (assignment)
+    await withDeadline(assignment.stop(), 2000).catch((err) => logError('leaving the key group failed', err));
   if (worker?.onWorkerStop) {
     try {
       await withDeadline(
@@ -124,13 +215,19 @@ async function stop(graceful: boolean, timeoutMs: number): Promise<void> {
       logError('onWorkerStop failed', err);
     }
   }
-  await closeAndExit(2000);
+  await closeAndExit(2000, Math.max(deadline, Date.now() + 500));
 }
 
-/** Close every connection with 1001 (bounded), clear the timers, exit 0. */
-async function closeAndExit(timeoutMs: number): Promise<void> {
+/**
+ * Close every connection with 1001 (bounded): accepted ones until `acceptedDeadline` (epoch ms; they may
+ * have answers to finish), client ones within `timeoutMs`; clear the timers, exit 0.
+ */
+async function closeAndExit(timeoutMs: number, acceptedDeadline = Date.now() + timeoutMs): Promise<void> {
   try {
-    await withDeadline(AsyncTcpConnection.closeAll(1001, 'worker stopping'), timeoutMs);
+    await Promise.all([
+      closeAccepted(current, acceptedDeadline),
+      withDeadline(AsyncTcpConnection.closeAll(1001, 'worker stopping'), timeoutMs),
+    ]);
   } catch (err) {
     logError('closing connections failed', err);
   }

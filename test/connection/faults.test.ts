@@ -153,6 +153,78 @@ test(
   },
 );
 
+test(
+  'a feed that freezes right after answering a ping is dropped within pingInterval + pongTimeout, not twice pongTimeout',
+  { timeout: 20000 },
+  async () => {
+    // Before the fix a ping sent while an earlier one's deadline was pending got no deadline of its own: a
+    // server that froze just after answering was noticed only at the ping after that deadline, up to
+    // pingInterval + 2 x pongTimeout later (here ~6 s instead of ~3.5 s). Found by bench/faults.
+    let frozenAt = 0;
+    const srv = await startWsServer({ autoPong: false }, (s) => {
+      const feed = setInterval(() => s.send('tick'), 20);
+      s.on('ping', (data: Buffer) => {
+        if (frozenAt > 0) return;
+        if (srv.pings < 2) return s.pong(data);
+        frozenAt = performance.now(); // the second ping: freeze (no pong, no more ticks)
+        clearInterval(feed);
+      });
+      s.on('close', () => clearInterval(feed));
+    });
+    const conn = new AsyncTcpConnection(srv.url, { websocketPingInterval: 0.5, pongTimeout: 3 });
+    const r = record(conn);
+    try {
+      conn.connect();
+      await waitFor(() => r.closes === 1, 'frozen feed detected', 12000);
+      const after = performance.now() - frozenAt;
+      assert.deepEqual(r.events.filter((e) => e !== 'message').slice(-2), [
+        `error:${ConnectionError.PONG_TIMEOUT}`,
+        'close',
+      ]);
+      assert.ok(
+        frozenAt > 0 && after < 3000 + 500 + 1000,
+        `detected ${Math.round(after)} ms after the freeze`,
+      );
+    } finally {
+      conn.destroy();
+      await srv.close();
+    }
+  },
+);
+
+test(
+  'a late event loop is not mistaken for a dead peer: data already in the socket buffer counts at the pong deadline',
+  { timeout: 10000 },
+  async () => {
+    // The server runs in this process: when it sees the first ping it writes a message (into the client's
+    // socket buffer, at once, on loopback) and then blocks the event loop past the pong deadline. When the
+    // loop runs again the deadline has passed, and the message is there unread. Before the fix the pong
+    // check ran in the timer phase, before the poll phase reads sockets: PONG_TIMEOUT for a live peer.
+    let blocked = false;
+    const srv = await startWsServer({ autoPong: false }, (s) => {
+      s.on('ping', () => {
+        if (blocked) return s.send('alive');
+        blocked = true;
+        s.send('here');
+        const until = Date.now() + 600;
+        while (Date.now() < until); // a long callback
+      });
+    });
+    const conn = new AsyncTcpConnection(srv.url, { websocketPingInterval: 0.1, pongTimeout: 0.3 });
+    const r = record(conn);
+    try {
+      conn.connect();
+      await waitFor(() => r.messages.length >= 3, 'messages after the blocked period', 5000);
+      assert.deepEqual(r.errors, []);
+      assert.equal(conn.state, 'open');
+      assert.equal(r.messages[0], 'here');
+    } finally {
+      conn.destroy();
+      await srv.close();
+    }
+  },
+);
+
 test('idleTimeout: a feed that goes silent is closed with IDLE_TIMEOUT', { timeout: 10000 }, async () => {
   const srv = await startWsServer({}, (s) => s.send('one'));
   const conn = new AsyncTcpConnection(srv.url, { idleTimeout: 0.3 });

@@ -103,17 +103,18 @@ test('websocketPingInterval sends ping frames (fractional seconds)', { timeout: 
 });
 
 test('malformed URL, unknown scheme, missing port and a port out of range throw a TypeError from the constructor', () => {
-  assert.throws(() => new AsyncTcpConnection('not a url'), { name: 'TypeError', message: /malformed url/ });
+  assert.throws(() => new AsyncTcpConnection('not a url'), { name: 'ConfigError', message: /malformed url/ });
   assert.throws(() => new AsyncTcpConnection('websocket://127.0.0.1:1'), {
-    name: 'TypeError',
-    message: /unknown scheme "websocket:\/\/".*ws:\/\//s,
+    name: 'ConfigError',
+    // the mistake Workerman users make (issue #473): the listen scheme as a client URL, with the fix
+    message: /websocket:\/\/ is a listen scheme .*a websocket client connects to ws:\/\/127\.0\.0\.1:1\//,
   });
   assert.throws(() => new AsyncTcpConnection('tcp://127.0.0.1'), {
-    name: 'TypeError',
+    name: 'ConfigError',
     message: /needs a port/,
   });
   assert.throws(() => new AsyncTcpConnection('ws://127.0.0.1:99999/x'), {
-    name: 'TypeError',
+    name: 'ConfigError',
     message: /port 99999 out of range \(1-65535\)/,
   });
   assert.throws(
@@ -121,7 +122,7 @@ test('malformed URL, unknown scheme, missing port and a port out of range throw 
     (e: Error) => /port 70000 out of range/.test(e.message) && !e.message.includes('secret'),
   );
   assert.throws(() => new AsyncTcpConnection('text://127.0.0.1:0'), {
-    name: 'TypeError',
+    name: 'ConfigError',
     message: /port 0 .*cannot be connected to/,
   });
   assert.throws(

@@ -100,7 +100,7 @@ test('start -d: started after the workers are ready; already running; status; st
   for (const pid of [masterPid, ...workers]) assert.equal(isRunning(pid), false, `pid ${pid} still alive`);
   assert.match(
     readText(logFile),
-    /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d pid:\d+ master pid \d+ starting app\.mjs \(daemon\)$/m,
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z master pid:\d+ master pid \d+ starting app\.mjs \(daemon\)$/m,
   );
   assert.match(readText(logFile), /SIGTERM received: stopping/);
 });

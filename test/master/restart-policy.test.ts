@@ -23,6 +23,8 @@ const ready: SlotHistory = {
   startFailures: 0,
   consecutiveCrashes: 0,
   lastError: null,
+  configError: false,
+  exitReason: null,
 };
 const booting: SlotHistory = { ...ready, readyAt: 0 };
 const exit = (over: Partial<ProcessExit> = {}): ProcessExit => ({
@@ -95,4 +97,22 @@ test('restartDelay and describeExit', () => {
   assert.equal(describeExit(0, null), 'exit code 0');
   assert.equal(describeExit(null, null), 'exit code unknown');
   assert.equal(describeExit(3, null), 'exit code 3 (onWorkerStart failed)');
+});
+
+test('a configuration error fails the slot at once; a hang kill says why instead of the signal', () => {
+  assert.deepEqual(
+    decideExit({ ...booting, lastError: 'bad port', configError: true }, exit({ code: 3 }), policy),
+    {
+      action: 'fail',
+      reason: 'configuration error: bad port',
+      startFailures: 1,
+      lastError: 'bad port',
+    },
+  );
+  const hung = decideExit(
+    { ...ready, exitReason: 'unresponsive for 5.0 s' },
+    exit({ code: null, signal: 'SIGKILL' }),
+    policy,
+  );
+  assert.equal(hung.action === 'restart' && hung.lastError, 'unresponsive for 5.0 s');
 });

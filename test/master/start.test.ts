@@ -66,7 +66,7 @@ Worker.runAll();
   const p = run([bad, 'start'], { cwd: app.dir });
   const { code } = await p.exited(20_000);
   assert.equal(code, 1);
-  assert.match(p.output(), /worker broken#0 \(pid \d+\): onWorkerStart failed: Error: no config file/);
+  assert.match(p.output(), /worker broken#0 pid:\d+ onWorkerStart failed: Error: no config file/);
   assert.match(p.output(), /start failed: worker broken#0 failed to start \d+ times in a row/);
   // The daemon too: exit 1 with the reason (the runtime's own stop after the failure is not a user's stop).
   const d = run([bad, 'start', '-d'], { cwd: app.dir });
@@ -78,11 +78,11 @@ Worker.runAll();
   assert.doesNotMatch(d.output(), /stopped while starting/);
 });
 
-test('new Worker("ws://...") explains that ws:// is a client protocol', async () => {
+test('new Worker("ws://...") explains that ws:// is a client scheme and points to websocket://', async () => {
   const { Worker } = await import('workerman-ts');
   assert.throws(
-    () => new Worker('ws://0.0.0.0:8080' as never),
-    /client protocols: open them with new AsyncTcpConnection/,
+    () => new Worker('ws://0.0.0.0:8080'),
+    /ws:\/\/ is a client scheme \(for new AsyncTcpConnection\(url\)\); a websocket server listens on websocket:\/\/0\.0\.0\.0:8080/,
   );
 });
 

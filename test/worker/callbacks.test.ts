@@ -25,7 +25,7 @@ Worker.runAll();
     );
     const app1 = run([script, 'start'], { cwd: app.dir, env: { WS_URL: server.url } });
     const first = await app1.waitFor(/worker up id=0 pid=(\d+)/);
-    await app1.waitFor(/worker bot#0 \(pid \d+\): uncaught exception: Error: cannot handle boom/);
+    await app1.waitFor(/worker bot#0 pid:\d+ uncaught exception: Error: cannot handle boom/);
     await app1.waitFor(
       new RegExp(`bot#0 pid ${first[1]} exited: exit code 250 \\(uncaught exception\\), replacing it`),
     );

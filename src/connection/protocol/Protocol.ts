@@ -1,3 +1,4 @@
+import { ConfigError } from '../../shared/config-error.js';
 import { textProtocol } from './text.js';
 import { frameProtocol } from './frame.js';
 
@@ -51,17 +52,17 @@ const registry = new Map<string, Protocol>([
 /** Registers `protocol` under scheme `name` (`name://host:port`). @throws TypeError for a bad or reserved name. */
 export function registerProtocol(name: string, protocol: Protocol): void {
   if (!/^[a-z][a-z0-9+.-]*$/.test(name))
-    throw new TypeError(
+    throw new ConfigError(
       `registerProtocol: "${name}" is not a valid scheme name (lower case letters, digits, + . -)`,
     );
-  if ((BUILTIN_SCHEMES as readonly string[]).includes(name))
-    throw new TypeError(`registerProtocol: "${name}" is built in and cannot be replaced`);
+  if ([...BUILTIN_SCHEMES, 'websocket', 'http', 'https'].includes(name))
+    throw new ConfigError(`registerProtocol: "${name}" is built in and cannot be replaced`);
   if (
     typeof protocol?.input !== 'function' ||
     typeof protocol.decode !== 'function' ||
     typeof protocol.encode !== 'function'
   ) {
-    throw new TypeError(
+    throw new ConfigError(
       `registerProtocol: "${name}" must have input(buffer, conn), decode(buffer, conn) and encode(data, conn) functions`,
     );
   }

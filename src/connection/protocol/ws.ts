@@ -55,8 +55,8 @@ function statusText(status: number): string {
   return (requireCjs('node:http') as typeof import('node:http')).STATUS_CODES[status] ?? '';
 }
 
-/** Maps an error `ws` emitted onto a fault; null when it is only the echo of a close we asked for. */
-function classify(
+/** @internal Maps an error `ws` emitted onto a fault; null when it is only the echo of a close we asked for. */
+export function classify(
   err: Error & { code?: string },
   phase: 'connect' | 'handshake' | 'open',
   where: string,

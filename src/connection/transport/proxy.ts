@@ -1,5 +1,7 @@
 // HTTP CONNECT proxies: which proxy applies to a target (HTTPS_PROXY / HTTP_PROXY / NO_PROXY or the `proxy`
 // option) and opening the tunnel with Node built-ins only.
+import { ConfigError } from '../../shared/config-error.js';
+import { rememberUrlSecrets } from '../secrets.js';
 import net from 'node:net';
 import { ConnectionError, fault, type ConnectionFault } from '../errors.js';
 
@@ -12,18 +14,19 @@ export interface ProxyConfig {
   where: string;
 }
 
-/** Parses `http://[user:pass@]host[:port]`. @throws TypeError for anything else (message without credentials). */
+/** Parses `http://[user:pass@]host[:port]`. @throws ConfigError (a TypeError) for anything else (message without credentials). */
 export function parseProxy(url: string): ProxyConfig {
   let u: URL;
   try {
     u = new URL(url.includes('://') ? url : `http://${url}`);
   } catch {
-    throw new TypeError('AsyncTcpConnection: proxy must be a URL like http://host:3128');
+    throw new ConfigError('AsyncTcpConnection: proxy must be a URL like http://host:3128');
   }
   if (u.protocol !== 'http:')
-    throw new TypeError(
+    throw new ConfigError(
       `AsyncTcpConnection: only http:// CONNECT proxies are supported, got ${u.protocol}//`,
     );
+  rememberUrlSecrets(u);
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   const port = u.port === '' ? 80 : Number(u.port);
   const authorization =

@@ -33,9 +33,17 @@ class StreamLink implements Link {
   constructor(
     private readonly owner: LinkOwner,
     private readonly cfg: LinkConfig,
+    accepted: Socket | null = null,
   ) {
     this.protocol = cfg.protocol;
     this.scan = cfg.protocol === null ? null : scanning(cfg.protocol);
+    if (accepted !== null) {
+      // A connection a server accepted: already open; the owner opens itself once it holds the link.
+      this.raw = this.socket = accepted;
+      this.open = true;
+      this.attach(accepted);
+      return;
+    }
     this.raw = openSocket(
       cfg.target,
       cfg.tls,
@@ -47,18 +55,22 @@ class StreamLink implements Link {
           this.fault(err);
           return;
         }
-        s.on(
-          'data',
-          this.protocol === null
-            ? (chunk: Buffer) => this.owner._linkMessage(chunk)
-            : (chunk: Buffer) => this.onData(chunk),
-        );
-        s.on('error', (e: NodeJS.ErrnoException) => {
-          if (!this.open) this.fault(connectFault(e, cfg.target.where));
-        });
-        s.on('close', () => this.finish());
+        this.attach(s);
       },
     );
+  }
+
+  private attach(s: Socket): void {
+    s.on(
+      'data',
+      this.protocol === null
+        ? (chunk: Buffer) => this.owner._linkMessage(chunk)
+        : (chunk: Buffer) => this.onData(chunk),
+    );
+    s.on('error', (e: NodeJS.ErrnoException) => {
+      if (!this.open) this.fault(connectFault(e, this.cfg.target.where));
+    });
+    s.on('close', () => this.finish());
   }
 
   private connected(s: Socket): void {
@@ -252,6 +264,14 @@ class StreamLink implements Link {
 
   watchAlive(): void {}
 
+  pause(): void {
+    this.socket?.pause();
+  }
+
+  resume(): void {
+    this.socket?.resume();
+  }
+
   ping(): void {}
 
   close(): void {
@@ -269,6 +289,11 @@ class StreamLink implements Link {
     if (this.socket === null || (this.socket.destroyed && !this.socket.listenerCount('close')))
       queueMicrotask(() => this.finish());
   }
+}
+
+/** Runs the stream protocol of `cfg` on `socket`, a connection a server accepted (already open). */
+export function acceptStreamLink(owner: LinkOwner, cfg: LinkConfig, socket: Socket): Link {
+  return new StreamLink(owner, cfg, socket);
 }
 
 /** Opens a stream attempt for `owner`. */

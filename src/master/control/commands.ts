@@ -11,6 +11,8 @@ import { StreamedReply } from '../../shared/control/protocol.js';
 export interface ControlledMaster {
   readonly runtime: Runtime;
   info(): MasterInfo;
+  /** A rolling reload; resolves when the roll is done or halted. */
+  reload(graceful: boolean, concurrency?: number): Promise<ReloadReply>;
   /** Start a stop (as SIGTERM / SIGQUIT would); resolves at once. */
   stop(graceful: boolean): void;
 }
@@ -43,12 +45,11 @@ export function controlCommands(master: ControlledMaster): Record<string, Contro
           )
         : master.runtime.connections(busyAfter(args)),
     // The CLI sends the start script's reloadConcurrency as it is now (edited since the start, perhaps).
-    reload: async (args): Promise<ReloadReply> => {
-      const runtime = master.runtime; // throws while the workers are still starting
-      const queued = runtime.reloadInProgress;
-      const concurrency = isReloadConcurrency(args.concurrency) ? args.concurrency : undefined;
-      return { ...(await runtime.reload({ graceful: args.graceful === true, concurrency })), queued };
-    },
+    reload: (args) =>
+      master.reload(
+        args.graceful === true,
+        isReloadConcurrency(args.concurrency) ? args.concurrency : undefined,
+      ),
     stop: (args) => {
       master.stop(args.graceful === true);
       return { stopping: true };

@@ -1,6 +1,8 @@
 // Status in the master: pidusage samples + worker counters over IPC -> the status and connections
 // documents (report.ts). Runtime owns one StatusService; the control socket, the CLI, the metrics
 // endpoint and Runtime#status() all read through it.
+import { logFileHealth } from '../log-health.js';
+import { UNRESPONSIVE_AFTER_MS } from '../hang-watch.js';
 import type { Worker as ClusterWorker } from 'node:cluster';
 import { loadavg } from 'node:os';
 import { CONNECTION_COLUMNS } from '../../shared/messages.js';
@@ -179,6 +181,7 @@ export class StatusService {
       memory: masterUsage?.memory ?? null,
       uptime: Math.round(now - this.info.startedAt) / 1000,
       startedAt: this.info.startedAt,
+      log: logFileHealth(),
     };
     const workers: WorkerStatus[] = [];
     const row = (slot: Slot, worker: ClusterWorker | null, state: ProcessState) => {
@@ -190,7 +193,10 @@ export class StatusService {
       const receivedAt = fresh ? now : (last?.receivedAt ?? now);
       let shown = state;
       if (pid !== null && state !== 'stopping') {
-        if (answer === 'busy' || (answers === null && last && now - last.receivedAt > STALE_AFTER_MS))
+        const silent = now - Math.max(last?.receivedAt ?? 0, slot.readyAt);
+        // Ready, and not a word for three push periods: its event loop is blocked (see hang-watch.ts).
+        if (!fresh && state === 'ready' && silent > UNRESPONSIVE_AFTER_MS) shown = 'unresponsive';
+        else if (answer === 'busy' || (answers === null && last && now - last.receivedAt > STALE_AFTER_MS))
           shown = 'busy';
       }
       const usage = pid !== null ? this.sampler.get(pid) : null;

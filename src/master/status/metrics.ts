@@ -111,7 +111,7 @@ const WORKER_FAMILIES: Family[] = [
     name: 'up',
     help: '1 if the slot has a process that answers (ready, starting), 0 otherwise.',
     type: 'gauge',
-    pick: (w) => (w.pid !== null && w.state !== 'busy' ? 1 : 0),
+    pick: (w) => (w.pid !== null && w.state !== 'busy' && w.state !== 'unresponsive' ? 1 : 0),
   },
   {
     name: 'ready',
@@ -123,7 +123,7 @@ const WORKER_FAMILIES: Family[] = [
     name: 'busy',
     help: '1 if the worker stopped reporting (blocked event loop).',
     type: 'gauge',
-    pick: (w) => (w.state === 'busy' ? 1 : 0),
+    pick: (w) => (w.state === 'busy' || w.state === 'unresponsive' ? 1 : 0),
   },
   {
     name: 'failed',

@@ -1,11 +1,16 @@
 // The documents `status --json`, `connections --json`, Runtime#status() and Runtime#connections() return
 // (field by field in docs/status.md), and how one row is made from what the master knows.
+import type { LogFileHealth } from '../log-health.js';
 import { CONNECTION_COLUMNS, type ConnectionInfo, type WorkerStats } from '../../shared/messages.js';
+import type { KeysStatus } from '../../shared/keys-status.js';
 import type { SlotState } from '../supervisor.js';
 import type { Usage } from './usage.js';
 
-/** A slot's state, or `busy` (alive, did not answer in time), or `reloading` (a reload's extra process). */
-export type ProcessState = SlotState | 'busy' | 'reloading';
+/**
+ * A slot's state, or `busy` (alive, did not answer in time), `unresponsive` (ready, but nothing heard from it
+ * for 3 s: a blocked event loop), or `reloading` (a reload's extra process).
+ */
+export type ProcessState = SlotState | 'busy' | 'unresponsive' | 'reloading';
 
 export interface MasterStatus {
   pid: number;
@@ -17,6 +22,8 @@ export interface MasterStatus {
   uptime: number;
   /** Epoch ms. */
   startedAt: number;
+  /** The master's log file (CLI masters only; null when embedded): path, the write error if any, lines lost. */
+  log: LogFileHealth | null;
 }
 
 export interface WorkerStatus {
@@ -48,6 +55,8 @@ export interface WorkerStatus {
   lastError: string | null;
   /** Seconds since the counters shown were received (large for a busy worker). */
   statsAge: number | null;
+  /** The work keys it owns and, with a coordinator, its Redis state (docs/sharding.md); null without keys. */
+  keys: KeysStatus | null;
 }
 
 export interface DefinitionStatus {
@@ -224,6 +233,7 @@ export function workerRow(
     restarts: slot.restarts,
     lastError: slot.lastError,
     statsAge: stats ? seconds(now - receivedAt) : null,
+    keys: stats?.keys ?? null,
   };
 }
 
@@ -241,6 +251,6 @@ export function totalsOf(master: MasterStatus, workers: readonly WorkerStatus[])
     timers: sum((w) => w.timers),
     restarts: sum((w) => (w.state === 'reloading' ? 0 : w.restarts)),
     failed: workers.filter((w) => w.state === 'failed').length,
-    busy: workers.filter((w) => w.state === 'busy').length,
+    busy: workers.filter((w) => w.state === 'busy' || w.state === 'unresponsive').length,
   };
 }
