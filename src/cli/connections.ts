@@ -8,7 +8,7 @@ import {
   type WorkerRows,
 } from '../master/status/report.js';
 import { EXIT, type CliContext } from './common.js';
-import { askMaster } from './status.js';
+import { askMaster } from './ask-master.js';
 import { formatBytes, formatDuration, paint, renderTable, wantsColour, type Column } from './table.js';
 
 export async function runConnections(context: CliContext): Promise<number> {

@@ -1,5 +1,6 @@
 // ws:// and wss:// on the `ws` package: the handshake, frames, ping and close are all `ws`'s; this file maps
 // its events onto the facade (LinkOwner) and its errors onto our stable codes.
+import { ConfigError } from '../../shared/config-error.js';
 import { show } from '../../shared/show.js';
 import type { Socket } from 'node:net';
 import type { ClientRequest, IncomingMessage } from 'node:http';
@@ -286,12 +287,12 @@ export function checkCloseFrame(code: unknown, reason: unknown): void {
     Number.isInteger(code) &&
     ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999));
   if (!allowed) {
-    throw new TypeError(
+    throw new ConfigError(
       `AsyncTcpConnection: close(${show(code)}): websocket does not allow sending this close code (use 1000-1003, 1007-1014 or 3000-4999)`,
     );
   }
   if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) {
-    throw new TypeError(
+    throw new ConfigError(
       `AsyncTcpConnection: close(${code}, reason): the reason must be a string of at most 123 bytes`,
     );
   }
