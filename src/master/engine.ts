@@ -2,6 +2,7 @@
 // entry exports Runtime, so every worker process and every CLI verb loads runtime.ts; none of them runs a
 // runtime, and none of them should pay for the supervisor, the status service or the signal table.
 export { announce } from './announce.js';
+export { ChannelRelay } from './channel-relay.js';
 export { rollingReload } from './reload.js';
 export { startWorkers } from './start-workers.js';
 export { installSignals } from './signals.js';

@@ -26,6 +26,7 @@ import { snapshot, type SlotSnapshot } from './slot-snapshot.js';
 import type { Endpoints } from './status/endpoints.js';
 import type { StatusService, ConnectionsReport, StatusReport } from './status/index.js';
 import type { Supervisor, WorkerDefinition } from './supervisor.js';
+import type { ChannelRelay, ChannelRelayStats } from './channel-relay.js';
 
 import { engine, loadEngine } from './engine-loader.js';
 import type { RuntimeEvents, RuntimeOptions } from './runtime-types.js';
@@ -44,6 +45,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private reloading: Promise<ReloadResult> | null = null;
   private readonly statusService: StatusService;
   private readonly endpoints: Endpoints;
+  private readonly channel: ChannelRelay;
 
   /**
    * Load `options.script` (its `Worker.runAll()` only hands over its Worker definitions here), fork every
@@ -159,6 +161,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       ...RESTART_POLICY,
     });
     engine().announce(this.supervisor, { events: this, definitions, stop: () => void this.stop() });
+    this.channel = new (engine().ChannelRelay)().attach(this.supervisor);
     liveRuntimes.add(this);
     this.once('stop', () => liveRuntimes.delete(this));
     this.statusService = new StatusService(
@@ -234,6 +237,19 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Slot table snapshot. */
   get workers(): SlotSnapshot[] {
     return this.supervisor.slots.map(snapshot);
+  }
+
+  /**
+   * Publish `data` on a Channel topic from the host: every worker process subscribed to `topic` receives it
+   * (`from` is `{ name: 'master', id: -1, pid }`). Returns how many processes it was handed to.
+   */
+  publish(topic: string, data: unknown): number {
+    return this.channel.publish(topic, data, { name: 'master', id: -1, pid: process.pid });
+  }
+
+  /** Counters of the Channel relay: messages published, copies delivered, copies dropped. */
+  get channelStats(): ChannelRelayStats {
+    return this.channel.stats();
   }
 
   /** Pids of every live worker process. */

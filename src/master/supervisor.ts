@@ -59,6 +59,7 @@ export interface SupervisorOptions extends RestartPolicy {
 }
 
 type StatsMessage = Extract<WorkerMessage, { wm: 'stats' }>;
+type ChannelMessage = Extract<WorkerMessage, { wm: 'subscribe' | 'unsubscribe' | 'publish' }>;
 
 /** What the supervisor announces; the meaning of every worker message on the master side. */
 export interface SupervisorEvents {
@@ -80,6 +81,8 @@ export interface SupervisorEvents {
   heard: [slot: Slot, worker: ClusterWorker];
   /** Worker.stopAll() in a worker: stop everything. */
   stopAllRequested: [slot: Slot];
+  /** Cross-worker messaging: subscribe, unsubscribe, publish (channel-relay.ts). */
+  channel: [slot: Slot, message: ChannelMessage, worker: ClusterWorker];
   /** A worker's counters (pushed every second, or the answer to a request). */
   stats: [slot: Slot, message: StatsMessage, worker: ClusterWorker];
 }
@@ -169,6 +172,10 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         return void this.emit('stopAllRequested', slot);
       case 'stats':
         return void this.emit('stats', slot, message, worker);
+      case 'subscribe':
+      case 'unsubscribe':
+      case 'publish':
+        return void this.emit('channel', slot, message, worker);
     }
   }
 

@@ -11,7 +11,8 @@ let p: Running;
 const ports: Record<string, number> = {};
 
 before(async () => {
-  for (const k of ['ws', 'tcp', 'text', 'frame', 'http', 'digit']) ports[k] = await refusedPort();
+  for (const k of ['ws', 'tcp', 'text', 'frame', 'http', 'digit', 'paused', 'idle', 'deflate'])
+    ports[k] = await refusedPort();
   const script = app.write(
     'servers.mjs',
     `import { Worker, AsyncTcpConnection } from 'workerman-ts';
@@ -26,6 +27,7 @@ ws.onWebSocketConnect = (c, req) => {
   if (req.url === '/forbidden') return 403;
   if (req.url === '/later') return new Promise((r) => setTimeout(() => r(401), 50));
   if (req.url === '/closeme') return void c.close();
+  if (req.url === '/early') console.log('early send returned ' + c.send('early') + ' in state ' + c.state);
   if (req.url === '/own') c.onMessage = (conn, data) => conn.send('own ' + data);
 };
 ws.onMessage = (c, data) => {
@@ -42,6 +44,18 @@ const frame = new Worker('frame://127.0.0.1:${ports.frame}', { name: 'frame' });
 frame.onMessage = (c, payload) => c.send(Buffer.concat([payload, payload]));
 const digit = new Worker('digit://127.0.0.1:${ports.digit}', { name: 'digit' });
 digit.onMessage = (c, d) => c.send(d.split('').reverse().join(''));
+const deflate = new Worker('websocket://127.0.0.1:${ports.deflate}', { name: 'deflate', perMessageDeflate: { threshold: 0 } });
+deflate.onMessage = (c, d) => c.send('deflated ' + d);
+const paused = new Worker('tcp://127.0.0.1:${ports.paused}', { name: 'paused' });
+paused.onConnect = (c) => {
+  c.pauseRecv();
+  console.log('paused ' + c.id);
+  setTimeout(() => { console.log('resuming ' + c.id); c.resumeRecv(); }, 300);
+};
+paused.onMessage = (c, d) => { console.log('paused got ' + d); c.send(d); };
+const idle = new Worker('tcp://127.0.0.1:${ports.idle}', { name: 'idle', idleTimeout: 0.3 });
+idle.onError = (c, code, msg) => console.log('idle onError ' + code + ' ' + msg);
+idle.onClose = (c) => console.log('idle onClose ' + c.id);
 const h = new Worker('http://127.0.0.1:${ports.http}', { name: 'http' });
 h.onMessage = (c, req) => {
   if (req.path === '/json') return c.send({ status: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ got: req.json(), q: req.query.get('q') }) });
@@ -51,7 +65,7 @@ Worker.runAll();
 `,
   );
   p = run([script, 'start'], { cwd: app.dir });
-  await p.waitFor('Start success', 20_000);
+  await p.waitFor('Start success', 60_000);
 });
 
 after(async () => {
@@ -152,4 +166,45 @@ test('http://: method, url, body, status and headers; keep-alive as Node does it
   assert.equal(ids.length, 2);
   assert.equal(ids[0], ids[1]);
   raw.socket.end();
+});
+
+test('websocket://: send() inside onWebSocketConnect is queued (null) and arrives first, after the 101', async () => {
+  const ws = new (await import('ws')).default(`ws://127.0.0.1:${ports.ws}/early`);
+  const first = await new Promise<string>((resolve, reject) => {
+    ws.once('message', (d: Buffer) => resolve(d.toString()));
+    ws.once('error', reject);
+  });
+  assert.equal(first, 'early');
+  await p.waitFor('early send returned null in state handshaking');
+  ws.close();
+});
+
+test('pauseRecv() holds the messages until resumeRecv()', async () => {
+  const c = await rawConnect(ports.paused!);
+  c.socket.write('held');
+  await c.waitFor('held');
+  const out = p.output();
+  const at = (s: string) => out.indexOf(s);
+  assert.ok(at('resuming') !== -1 && at('resuming') < at('paused got held'), out);
+  c.socket.end();
+});
+
+test('idleTimeout: a connection that sends nothing gets IDLE_TIMEOUT, then onClose', async () => {
+  const c = await rawConnect(ports.idle!);
+  assert.match(await c.ended(), /^(end|close)$/);
+  await p.waitFor(
+    /idle onError 10 nothing received from 127\.0\.0\.1:\d+: for 0\.3 s \(idleTimeout\)\n[^]*idle onClose/,
+  );
+});
+
+test('websocket:// with perMessageDeflate: the extension is negotiated and messages go both ways', async () => {
+  const ws = await wsOpen(`ws://127.0.0.1:${ports.deflate}/`);
+  assert.match(ws.extensions, /permessage-deflate/);
+  ws.send('x'.repeat(1000));
+  assert.equal(await nextMessage(ws), 'deflated ' + 'x'.repeat(1000));
+  ws.close();
+  // the default is off: no extension on the other websocket:// Worker
+  const plain = await wsOpen(`ws://127.0.0.1:${ports.ws}/`);
+  assert.equal(plain.extensions, '');
+  plain.close();
 });

@@ -56,6 +56,8 @@ export class HttpLink implements Link {
   private readonly waiting: ServerResponse[] = [];
   /** Requests whose body is still arriving. */
   private receiving = 0;
+  /** Requests seen on this connection: a stop waits a moment for the first one of a fresh connection. */
+  private requests = 0;
   private closing = false;
 
   constructor(
@@ -69,6 +71,7 @@ export class HttpLink implements Link {
 
   /** A request arrived (node:http's 'request'): collect its body within the limit, then deliver it. */
   request(req: IncomingMessage, res: ServerResponse): void {
+    this.requests++;
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.maxBody) return this.tooLarge(res, declared);
     this.receiving++;
@@ -148,11 +151,27 @@ export class HttpLink implements Link {
   watchAlive(): void {}
   ping(): void {}
 
-  /** Graceful: requests already received still get their answers (within closeTimeout), then the socket ends. */
+  /**
+   * Graceful: requests already received still get their answers (within closeTimeout), then the socket
+   * ends. A connection that has not sent its first request yet gets up to a second for it (it was accepted
+   * just before the stop; its client is sending): that request is answered with `Connection: close`. An
+   * idle keep-alive connection ends at once, as Node's server.close() does.
+   */
   close(): void {
     this.closing = true;
-    if (this.waiting.length === 0 && this.receiving === 0) this.endSoon();
-    else setTimeout(() => this.socket.destroy(), this.closeTimeoutMs).unref();
+    if (this.waiting.length > 0 || this.receiving > 0) {
+      setTimeout(() => this.socket.destroy(), this.closeTimeoutMs).unref();
+    } else if (this.requests === 0) {
+      setTimeout(
+        () => {
+          if (this.waiting.length === 0 && this.receiving === 0) this.endSoon();
+        },
+        Math.min(1000, this.closeTimeoutMs),
+      ).unref();
+      setTimeout(() => this.socket.destroy(), this.closeTimeoutMs + 1000).unref();
+    } else {
+      this.endSoon();
+    }
   }
 
   private endSoon(): void {

@@ -72,7 +72,8 @@ export function upgrade(
     watchDrain: () => undefined,
     watchAlive: () => undefined,
     ping: () => undefined,
-    close: () => void answerAndEnd(socket, 403), // conn.close() in onWebSocketConnect refuses
+    // conn.close() in onWebSocketConnect refuses (403); a stopping worker (close 1001) is unavailable (503)
+    close: (code: number) => void answerAndEnd(socket, code === 1001 ? 503 : 403),
     destroy: () => void socket.destroy(),
   });
   socket.once('close', closedEarly);
@@ -90,6 +91,8 @@ export function upgrade(
       conn._linkOpen(link, null);
       conn._watchIdle(socket); // after ws's setSocket, which clears socket timeouts
       socket.resume(); // paused while an async onWebSocketConnect ran
+      // arrived while the worker stops: open, then "going away", so the client reconnects elsewhere
+      if (server.stopping) conn.close(null, 1001, 'worker stopping');
     });
   };
 
