@@ -1,15 +1,11 @@
 // What every CLI verb shares: the parsed command, the resolved paths, how to print a sentence, the exit
 // codes, and "find the running master or say why not".
+import { masterConfig, type MasterConfig } from '../shared/config.js';
+import { findMaster, removeStalePidFile, type MasterInfo } from '../shared/pidfile.js';
+import { Worker } from '../worker/Worker.js';
+
+export type { MasterConfig } from '../shared/config.js';
 import { readFileSync } from 'node:fs';
-import { checkReloadConcurrency, show, Worker, workerSeconds } from '../worker/Worker.js';
-import { resolveLogFormat, type LogFormat } from '../shared/log-format.js';
-import {
-  defaultLogFile,
-  defaultPidFile,
-  findMaster,
-  removeStalePidFile,
-  type MasterInfo,
-} from '../shared/pidfile.js';
 
 /**
  * Exit codes of the CLI. 3 follows the LSB convention for "program is not running" (`status` of init
@@ -53,45 +49,13 @@ export interface CliContext {
   config: MasterConfig;
 }
 
-/** The static configuration of `Worker`, with the defaults filled in. */
-export interface MasterConfig {
-  pidFile: string;
-  logFile: string;
-  stdoutFile: string;
-  /** Seconds. */
-  stopTimeout: number;
-  /** Seconds a starting worker gets to become ready. */
-  readyTimeout: number;
-  /** Slots a reload replaces at the same time. */
-  reloadConcurrency: number;
-  logFormat: LogFormat;
-  /** Bytes; 0 = never rotate. */
-  logMaxSize: number;
-  logKeep: number;
-}
-
 /**
- * Read `Worker.pidFile` & co. (set by the start script before runAll) and fill in the defaults.
- * @throws TypeError for a stopTimeout / readyTimeout that is not a number of seconds, or a bad reloadConcurrency.
+ * `Worker.pidFile` & co. as the start script set them, checked, with the defaults filled in (shared/config.ts).
+ * @throws TypeError naming the setting and its bad value.
  */
 export function resolveConfig(script: string, definitions: readonly Worker[]): MasterConfig {
   const W = (definitions[0]?.constructor as typeof Worker | undefined) ?? Worker;
-  return {
-    pidFile: W.pidFile || defaultPidFile(script),
-    logFile: W.logFile || defaultLogFile(script),
-    stdoutFile: W.stdoutFile || '/dev/null',
-    stopTimeout: workerSeconds(W, 'stopTimeout'),
-    readyTimeout: workerSeconds(W, 'readyTimeout'),
-    reloadConcurrency: checkReloadConcurrency(W.reloadConcurrency, 'Worker.reloadConcurrency'),
-    logFormat: resolveLogFormat(W.logFormat),
-    logMaxSize: checkWhole(W.logMaxSize, 'Worker.logMaxSize', 'a number of bytes >= 0 (0 = never rotate)'),
-    logKeep: checkWhole(W.logKeep, 'Worker.logKeep', 'a whole number >= 0'),
-  };
-}
-
-function checkWhole(value: unknown, what: string, expected: string): number {
-  if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;
-  throw new TypeError(`${what} must be ${expected}, got ${show(value)}`);
+  return masterConfig(script, W);
 }
 
 /** Print one sentence about what happened, prefixed like Workerman's `Workerman[start.php] ...`. */

@@ -2,30 +2,27 @@
 // URLs come masked from the worker (credentials, secret query values); header values are never sent.
 import {
   expandConnections,
-  isConnectionsTable,
   type ConnectionsReport,
   type ConnectionStatus,
   type ConnectionsTable,
   type WorkerRows,
 } from '../master/status/report.js';
 import { EXIT, type CliContext } from './common.js';
-import { askMaster } from './status.js';
+import { askMaster } from './ask-master.js';
 import { formatBytes, formatDuration, paint, renderTable, wantsColour, type Column } from './table.js';
 
 export async function runConnections(context: CliContext): Promise<number> {
   // The compact form (field names once: a third of the bytes), one worker per line as each answers, so we
-  // parse while the others still answer. A master without streaming ignores the format and sends the
-  // ConnectionsReport itself.
+  // parse while the others still answer.
   const workers: WorkerRows[] = [];
-  const answer = await askMaster<Omit<ConnectionsTable, 'workers'> | ConnectionsReport>(
+  const answer = await askMaster<Omit<ConnectionsTable, 'workers'>>(
     context,
     'connections',
     { format: 'stream' },
     (part) => workers.push(part as WorkerRows),
   );
   if (!answer.ok) return answer.exit;
-  const table = { ...answer.value, workers };
-  const report = isConnectionsTable(table) ? expandConnections(table) : (answer.value as ConnectionsReport);
+  const report = expandConnections({ ...answer.value, workers });
   process.stdout.write(
     context.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderConnections(context, report)}\n`,
   );

@@ -1,38 +1,36 @@
 // `reload [-g]`: ask the master over the control socket for a rolling reload, wait until the roll is
 // done, print which slots were replaced. Exits non-zero when the roll halted.
-import { controlRequest } from '../shared/control/client.js';
 import type { ReloadReply } from '../master/control/commands.js';
-import { complain, EXIT, requireMaster, say, type CliContext } from './common.js';
+import { readPidFile } from '../shared/pidfile.js';
+import { complain, EXIT, say, type CliContext } from './common.js';
+import { askMaster } from './ask-master.js';
 
 export async function runReload(context: CliContext): Promise<number> {
-  const master = await requireMaster(context);
-  if (!master) return EXIT.NOT_RUNNING;
-  const { stopTimeout, readyTimeout } = master.info ?? context.config;
-  const slots = Math.max(1, master.info?.slots.length ?? 1);
-  // Each slot: a replacement gets readyTimeout to be ready, the old one stopTimeout to go. Bounded.
-  const timeoutMs = (slots * (readyTimeout + stopTimeout) + 10) * 1000;
-  say(context, `${context.graceful ? 'reloading gracefully' : 'reloading'} (master pid ${master.pid})`);
-  let reply: ReloadReply;
-  try {
-    const concurrency = context.config.reloadConcurrency; // the script's setting now, not at the start
-    reply = await controlRequest<ReloadReply>(
-      master.pid,
-      'reload',
-      { graceful: context.graceful, concurrency },
-      timeoutMs,
-    );
-  } catch (err) {
-    complain(context, `reload failed: ${(err as Error).message}`);
-    return EXIT.FAILED;
-  }
+  const { config } = context;
+  // One round trip, as status does (askMaster): the pid file's master is asked at once; the ping that
+  // says why nobody answers runs only then. The bound comes from the script: every slot may take
+  // readyTimeout for its replacement and stopTimeout for the old process.
+  const slots = Math.max(
+    1,
+    context.definitions.reduce((n, w) => n + w.count, 0),
+  );
+  const timeoutMs = (slots * (config.readyTimeout + config.stopTimeout) + 10) * 1000;
+  const pid = readPidFile(config.pidFile);
+  say(
+    context,
+    `${context.graceful ? 'reloading gracefully' : 'reloading'}${pid ? ` (master pid ${pid})` : ''}`,
+  );
+  // the script's reloadConcurrency now, not at the start
+  const args = { graceful: context.graceful, concurrency: config.reloadConcurrency };
+  const answer = await askMaster<ReloadReply>(context, 'reload', args, undefined, timeoutMs);
+  if (!answer.ok) return answer.exit;
+  const reply = answer.value;
   if (reply.queued) say(context, 'another reload was running; this one ran after it');
   const list = (names: string[]) => (names.length ? names.join(', ') : 'none');
   if (reply.notified.length) say(context, `ran onWorkerReload (reloadable = false): ${list(reply.notified)}`);
   if (reply.halted) {
     complain(context, `reload halted at ${reply.halted.slot}: ${reply.halted.reason}`);
-    // `kept` is missing in the reply of a master started by an older version (one slot at a time).
-    const kept = reply.kept ? list(reply.kept) : `${reply.halted.slot} and the slots after it`;
-    complain(context, `replaced: ${list(reply.replaced)}; still on their old processes: ${kept}`);
+    complain(context, `replaced: ${list(reply.replaced)}; still on their old processes: ${list(reply.kept)}`);
     return EXIT.FAILED;
   }
   say(context, `reloaded: replaced ${list(reply.replaced)}`);

@@ -1,5 +1,6 @@
 // What a user sets on a connection: options with their defaults and the callbacks. The behaviour lives in
 // AsyncTcpConnection, which extends this class. Times are in seconds.
+import { show } from '../shared/show.js';
 import { ConfigError } from '../shared/config-error.js';
 import { rememberHeaderSecrets } from './secrets.js';
 import { EventEmitter } from 'node:events';
@@ -196,10 +197,6 @@ export const OPTION_KEYS: readonly string[] = [
   ...CALLBACKS,
 ];
 const POLICY_KEYS = ['initialDelay', 'maxDelay', 'factor', 'jitter', 'maxAttempts', 'resetAfter'];
-
-function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
 
 /**
  * The options object of the constructor: an object whose keys are options (a typo such as `pingInterval`

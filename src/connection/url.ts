@@ -25,6 +25,11 @@ const SCHEME_DEFAULT_PORT: Record<string, number> = { ws: 80, wss: 443 };
  * Parses `url` and checks its scheme against `knownSchemes`.
  * @throws ConfigError (a TypeError) for a malformed URL, an unknown scheme or a missing port. The message never repeats credentials.
  */
+/** ws:// and wss:// (the websocket protocol on the `ws` package); every other scheme is a stream. */
+export function isWebSocket(scheme: string): boolean {
+  return scheme === 'ws' || scheme === 'wss';
+}
+
 export function parseTarget(url: string, knownSchemes: readonly string[]): Target {
   if (typeof url !== 'string' || url === '')
     throw new ConfigError('AsyncTcpConnection: url must be a non-empty string such as "ws://127.0.0.1:8080"');

@@ -48,10 +48,7 @@ export class ChannelRelay {
 
   /** Hear the supervisor's workers: their channel messages, and their exits. */
   attach(supervisor: Supervisor): this {
-    supervisor.on('message', (slot, message, worker) => {
-      if (message.wm === 'subscribe' || message.wm === 'unsubscribe' || message.wm === 'publish')
-        this.onMessage(slot, message, worker);
-    });
+    supervisor.on('channel', (slot, message, worker) => this.onMessage(slot, message, worker));
     supervisor.on('workerExit', (_slot, _code, _signal, pid) => this.forget(pid));
     return this;
   }

@@ -23,8 +23,7 @@ export class HangWatch {
   private readonly lastHeard = new WeakMap<ClusterWorker, number>();
   private timer: NodeJS.Timeout | null = null;
   private readonly onStart = (slot: Slot): void => this.heard(slot.process);
-  private readonly onMessage = (_slot: Slot, _message: unknown, worker: ClusterWorker): void =>
-    this.heard(worker);
+  private readonly onHeard = (_slot: Slot, worker: ClusterWorker): void => this.heard(worker);
 
   constructor(
     private readonly supervisor: Supervisor,
@@ -33,7 +32,7 @@ export class HangWatch {
 
   start(): void {
     this.supervisor.on('workerStart', this.onStart);
-    this.supervisor.on('message', this.onMessage);
+    this.supervisor.on('heard', this.onHeard);
     if (this.options.hangTimeoutMs > 0) {
       this.timer = setInterval(() => this.check(), CHECK_EVERY_MS);
       this.timer.unref();
@@ -42,7 +41,7 @@ export class HangWatch {
 
   stop(): void {
     this.supervisor.off('workerStart', this.onStart);
-    this.supervisor.off('message', this.onMessage);
+    this.supervisor.off('heard', this.onHeard);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }

@@ -3,10 +3,11 @@
 // Workerman's one-after-the-other). A replacement that crashes or is not ready in time halts the roll: no
 // further slot is started, those in flight finish, and every slot not replaced keeps its old process.
 // `reloadable = false` slots only run onWorkerReload.
+// The decisions (which slots roll, what the result says) are pure functions, tested without processes
+// (test/master/reload-plan.test.ts); whether a replacement is ready is the supervisor's to say (its events).
 import type { Worker as ClusterWorker } from 'node:cluster';
-import { isWorkerMessage } from '../shared/messages.js';
 import { stopOne } from './stop.js';
-import type { Slot, Supervisor } from './supervisor.js';
+import { slotName, type Slot, type Supervisor } from './supervisor.js';
 
 export interface ReloadOptions {
   graceful: boolean;
@@ -32,21 +33,56 @@ export interface ReloadResult {
 /** The halt reason when a stop began during the roll (its replacements go down with the rest). */
 const STOPPED = 'the runtime began stopping';
 
-export async function rollingReload(supervisor: Supervisor, options: ReloadOptions): Promise<ReloadResult> {
-  const result: ReloadResult = { replaced: [], notified: [], halted: null, kept: [] };
-  const due: Slot[] = [];
-  for (const slot of supervisor.slots) {
+/** A replacement that did not get ready: its index in the roll's `due` list, and why. */
+export interface RollFailure {
+  index: number;
+  reason: string;
+}
+
+/** Which slots get a replacement (`due`, in slot order) and which only run onWorkerReload (`notify`). */
+export function planReload<S extends Pick<Slot, 'definition' | 'process' | 'state'>>(
+  slots: readonly S[],
+): { due: S[]; notify: S[] } {
+  const due: S[] = [];
+  const notify: S[] = [];
+  for (const slot of slots) {
     // A failed slot has nothing running: a reload (with fixed code) is how it comes back.
     if (!slot.process && slot.state !== 'failed') continue;
-    if (slot.definition.reloadable) {
-      due.push(slot);
-    } else {
-      if (slot.process) supervisor.send(slot.process, { wm: 'reload' });
-      result.notified.push(nameOf(slot));
-    }
+    (slot.definition.reloadable ? due : notify).push(slot);
   }
-  const replaced = new Set<Slot>();
-  const failures: { index: number; reason: string }[] = [];
+  return { due, notify };
+}
+
+/**
+ * The result of a roll: replaced and kept in slot order; halted at the first failure in slot order (with
+ * the hint for lanes that shared the CPUs), or at the first kept slot when a stop cut the roll short.
+ */
+export function reloadResult(
+  due: readonly string[],
+  replaced: ReadonlySet<string>,
+  notified: readonly string[],
+  failures: readonly RollFailure[],
+  context: { stopping: boolean; lanes: number },
+): ReloadResult {
+  const result: ReloadResult = { replaced: [], notified: [...notified], halted: null, kept: [] };
+  for (const name of due) (replaced.has(name) ? result.replaced : result.kept).push(name);
+  const first = [...failures].sort((a, b) => a.index - b.index)[0];
+  if (first)
+    result.halted = {
+      slot: due[first.index]!,
+      reason: first.reason + timeoutHint(first.reason, context.lanes),
+    };
+  else if (context.stopping && result.kept.length > 0)
+    result.halted = { slot: result.kept[0]!, reason: STOPPED };
+  else result.kept = [];
+  return result;
+}
+
+export async function rollingReload(supervisor: Supervisor, options: ReloadOptions): Promise<ReloadResult> {
+  const { due, notify } = planReload(supervisor.slots);
+  for (const slot of notify) if (slot.process) supervisor.send(slot.process, { wm: 'reload' });
+  const replaced = new Set<string>();
+  const failures: RollFailure[] = [];
   // An old process stops while the roll moves on (its replacement is already ready); the reload is done
   // once every old process has exited.
   const retirements: Promise<void>[] = [];
@@ -56,7 +92,7 @@ export async function rollingReload(supervisor: Supervisor, options: ReloadOptio
       const index = next++;
       const slot = due[index]!;
       const replacement = supervisor.fork(slot, true);
-      const outcome = await waitReady(replacement, options.readyTimeout * 1000);
+      const outcome = await waitReady(supervisor, replacement, options.readyTimeout * 1000);
       if (outcome !== 'ready') {
         if (!replacement.isDead()) replacement.process.kill('SIGKILL');
         failures.push({ index, reason: outcome });
@@ -69,23 +105,16 @@ export async function rollingReload(supervisor: Supervisor, options: ReloadOptio
       supervisor.markReady(slot);
       if (retiring)
         retirements.push(stopOne(supervisor, retiring, options.graceful, options.stopTimeout * 1000));
-      replaced.add(slot);
+      replaced.add(slotName(slot));
     }
   };
   const lanes = Math.max(1, Math.min(options.concurrency, due.length));
   await Promise.all(Array.from({ length: lanes }, lane));
   await Promise.all(retirements);
-  for (const slot of due) (replaced.has(slot) ? result.replaced : result.kept).push(nameOf(slot));
-  const first = failures.sort((a, b) => a.index - b.index)[0];
-  if (first)
-    result.halted = {
-      slot: nameOf(due[first.index]!),
-      reason: first.reason + timeoutHint(first.reason, lanes),
-    };
-  else if (supervisor.stopping && result.kept.length > 0)
-    result.halted = { slot: result.kept[0]!, reason: STOPPED };
-  else result.kept = [];
-  return result;
+  return reloadResult(due.map(slotName), replaced, notify.map(slotName), failures, {
+    stopping: supervisor.stopping,
+    lanes,
+  });
 }
 
 /** Replacements that start together share the CPUs: when one ran out of time, say how to roll one by one. */
@@ -94,30 +123,32 @@ function timeoutHint(reason: string, lanes: number): string {
   return ` (${lanes} replacements were starting at the same time; Worker.reloadConcurrency = 1 starts one at a time)`;
 }
 
-function nameOf(slot: Slot): string {
-  return `${slot.definition.name}#${slot.id}`;
-}
-
-/** 'ready', or why not. */
-function waitReady(worker: ClusterWorker, timeoutMs: number): Promise<string> {
+/** 'ready', or why not: from the supervisor's events about this one process. */
+function waitReady(supervisor: Supervisor, worker: ClusterWorker, timeoutMs: number): Promise<string> {
+  const pid = worker.process.pid ?? 0;
   return new Promise((resolve) => {
     let error = '';
     const done = (outcome: string) => {
       clearTimeout(timer);
-      worker.off('message', onMessage);
-      worker.off('exit', onExit);
+      supervisor.off('processReady', onReady);
+      supervisor.off('startFailed', onStartFailed);
+      supervisor.off('workerExit', onExit);
       resolve(outcome);
     };
-    const onMessage = (message: unknown) => {
-      if (!isWorkerMessage(message)) return;
-      if (message.wm === 'ready') done('ready');
-      if (message.wm === 'startFailed') error = message.error;
+    const onReady = (_slot: Slot, ready: ClusterWorker) => {
+      if (ready === worker) done('ready');
     };
-    const onExit = (code: number | null, signal: string | null) =>
+    const onStartFailed = (_slot: Slot, failed: ClusterWorker, reason: string) => {
+      if (failed === worker) error = reason;
+    };
+    const onExit = (_slot: Slot, code: number | null, signal: string | null, exited: number) => {
+      if (exited !== pid) return;
       done(`replacement exited during start (${signal ?? `code ${code}`})${error ? `: ${error}` : ''}`);
+    };
     const timer = setTimeout(() => done(`replacement not ready after ${timeoutMs / 1000} s`), timeoutMs);
-    worker.on('message', onMessage);
-    worker.on('exit', onExit);
+    supervisor.on('processReady', onReady);
+    supervisor.on('startFailed', onStartFailed);
+    supervisor.on('workerExit', onExit);
   });
 }
 

@@ -4,124 +4,48 @@ import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
 import {
   checkReloadConcurrency,
-  setPrimaryStopAll,
+  checkRuntimeOptions,
+  checkStopTimeout,
+  RESTART_POLICY,
+  runtimeSettings,
   show,
-  workerSeconds,
-  type Worker,
-} from '../worker/Worker.js';
+  type RuntimeSettings,
+} from '../shared/config.js';
+import type { Worker } from '../worker/Worker.js';
 import { checkKeysConfig } from '../worker/keys-config.js';
+import type { HangWatch } from './hang-watch.js';
 import { RuntimeStartError } from './errors.js';
 import { checkListenOptions } from '../worker/listen-options.js';
-import { redact } from '../connection/secrets.js';
 import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
+import { callHook } from './hooks.js';
+import { liveRuntimes } from './live-runtimes.js';
 import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
 import type { ReloadResult } from './reload.js';
-import { EXIT_CODES } from '../shared/messages.js';
 import { packagePath } from '../package-path.js';
+import { snapshot, type SlotSnapshot } from './slot-snapshot.js';
 import type { Endpoints } from './status/endpoints.js';
 import type { StatusService, ConnectionsReport, StatusReport } from './status/index.js';
-import type { Slot, SlotState, Supervisor, WorkerDefinition } from './supervisor.js';
+import type { Supervisor, WorkerDefinition } from './supervisor.js';
 import type { ChannelRelay, ChannelRelayStats } from './channel-relay.js';
-import type { HangWatch } from './hang-watch.js';
 
-/**
- * The supervisor, status service, reload and stop machinery, imported by the first start()/create():
- * the package entry exports Runtime, so every worker process and CLI verb loads this file (see engine.ts).
- */
-type Engine = typeof import('./engine.js');
-let loadedEngine: Engine | null = null;
-async function loadEngine(): Promise<Engine> {
-  return (loadedEngine ??= await import('./engine.js'));
-}
-/** The engine, which every Runtime instance has (they are only made after loadEngine()). */
-function engine(): Engine {
-  if (!loadedEngine) throw new Error('workerman-ts: Runtime used before Runtime.start()');
-  return loadedEngine;
-}
+import { engine, loadEngine } from './engine-loader.js';
+import type { RuntimeEvents, RuntimeOptions } from './runtime-types.js';
 
-export interface RuntimeOptions {
-  /** The start script (the file a user runs with `node app.js start`, ending in `Worker.runAll()`). */
-  script?: string;
-  /** Module form, instead of `script`: a module whose export `export` defines the Workers. */
-  module?: string;
-  /** The export of `module` to evaluate: a function that creates Workers, or Worker(s). Default `'default'`. */
-  export?: string;
-  /** Seconds a stopping worker gets before SIGKILL. Default: `Worker.stopTimeout` (10). */
-  stopTimeout?: number;
-  /** Seconds a starting worker gets to finish onWorkerStart. Default 30. */
-  readyTimeout?: number;
-  /** Slots a reload replaces at the same time. Default: `Worker.reloadConcurrency` (2). */
-  reloadConcurrency?: number;
-  /** Node flags for the worker processes. Default: this process's `execArgv`. */
-  execArgv?: string[];
-  /** Receives the runtime's log lines (without timestamp). Default: none (listen to events instead). */
-  logger?: (message: string) => void;
-  /**
-   * Take the master's signals in this process (SIGINT/SIGTERM stop, SIGQUIT graceful stop, SIGUSR1/SIGUSR2
-   * reload, a second stop signal kills): what the CLI does. Removed again once the runtime stopped.
-   * Default `false`: a library does not take a host's signals unless asked.
-   */
-  handleSignals?: boolean;
-  /** `host:port` of the HTTP endpoint for /metrics, /healthz, /readyz. Default: `Worker.metricsListen` (`''` = off). */
-  metricsListen?: string;
-  /** A worker that does not answer a status request within this many ms shows as `busy`. Default 300. */
-  busyAfterMs?: number;
-  /** Seconds of silence after which a ready worker is killed and replaced (hung). Default: `Worker.hangTimeout` (0 = off). */
-  hangTimeout?: number;
-}
-
-/** One slot as `rt.workers` shows it. */
-export interface SlotSnapshot {
-  name: string;
-  id: number;
-  pid: number | null;
-  state: SlotState;
-  restarts: number;
-  startedAt: number | null;
-  lastError: string | null;
-}
-
-export interface RuntimeEvents {
-  workerStart: [slot: SlotSnapshot];
-  workerReady: [slot: SlotSnapshot];
-  workerExit: [slot: SlotSnapshot, code: number | null, signal: string | null];
-  reload: [result: ReloadResult];
-  /** A stop began (whoever asked: stop(), a signal, the control socket, Worker.stopAll()). */
-  stopping: [];
-  stop: [];
-  error: [error: Error];
-  log: [message: string];
-}
-
-/**
- * Runtimes of this process that have not been stopped: Worker.stopAll() outside a worker stops them.
- * Process-wide: a start script that tsx runs as CommonJS loads this package as CommonJS, while the CLI it
- * imports lazily (primary.ts) is ESM, so this module can exist twice in one master.
- */
-const liveRuntimes = ((globalThis as { [key: symbol]: unknown })[Symbol.for('workerman-ts.liveRuntimes')] ??=
-  new Set<Runtime>()) as Set<Runtime>;
-setPrimaryStopAll(() => {
-  for (const runtime of liveRuntimes) void runtime.stop();
-});
-
-/** Consecutive failures in onWorkerStart after which a slot is marked failed instead of restarted. */
-const MAX_START_FAILURES = 5;
+export type { SlotSnapshot } from './slot-snapshot.js';
+export type { RuntimeEvents, RuntimeOptions } from './runtime-types.js';
 
 export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly script: string;
   readonly startedAt = Date.now();
   private readonly supervisor: Supervisor;
-  private readonly stopTimeout: number;
-  private readonly readyTimeout: number;
-  private readonly reloadConcurrency: number;
+  private readonly settings: RuntimeSettings;
+  private readonly hangWatch: HangWatch;
   private stopping: Promise<void> | null = null;
   private stoppedAfterFailedStart = false;
   private reloading: Promise<ReloadResult> | null = null;
   private readonly statusService: StatusService;
   private readonly endpoints: Endpoints;
-  private readonly metricsListen: string;
   private readonly channel: ChannelRelay;
-  private readonly hangWatch: HangWatch;
 
   /**
    * Load `options.script` (its `Worker.runAll()` only hands over its Worker definitions here), fork every
@@ -131,7 +55,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     if (typeof options !== 'object' || options === null || !options.script === !options.module) {
       throw new TypeError('Runtime.start: give exactly one of { script } or { module, export }');
     }
-    checkOptions(options);
+    checkRuntimeOptions(options as RuntimeOptions & Record<string, unknown>);
     // The engine is imported while the script loads (a failed script load leaves it unobserved).
     const engineLoaded = loadEngine();
     engineLoaded.catch(() => undefined);
@@ -198,12 +122,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     super();
     this.script = options.script ?? '';
     const WorkerClass = definitions[0]?.constructor as typeof Worker | undefined;
-    this.stopTimeout = options.stopTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'stopTimeout') : 10);
-    this.readyTimeout =
-      options.readyTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'readyTimeout') : 30);
-    this.reloadConcurrency =
-      options.reloadConcurrency ??
-      (WorkerClass ? checkReloadConcurrency(WorkerClass.reloadConcurrency, 'Worker.reloadConcurrency') : 2);
+    this.settings = runtimeSettings(options, WorkerClass);
     if (options.logger) this.on('log', options.logger);
     if (definitions.length === 0) {
       throw new RuntimeStartError(
@@ -234,41 +153,34 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       count: w.count,
       reloadable: w.reloadable,
     }));
-    const { ChannelRelay, Endpoints, StatusService, Supervisor } = engine();
+    const { Endpoints, StatusService, Supervisor } = engine();
     this.supervisor = new Supervisor(defs, {
       script: this.script,
       ...(options.env ? { env: options.env } : {}),
       execArgv: options.execArgv ?? process.execArgv,
-      maxStartFailures: MAX_START_FAILURES,
-      restartDelayMs: 200,
-      maxRestartDelayMs: 30_000,
-      resetAfterMs: 30_000,
+      ...RESTART_POLICY,
     });
-    this.wireEvents(WorkerClass);
-    this.channel = new ChannelRelay().attach(this.supervisor);
+    engine().announce(this.supervisor, { events: this, definitions, stop: () => void this.stop() });
+    this.channel = new (engine().ChannelRelay)().attach(this.supervisor);
     liveRuntimes.add(this);
     this.once('stop', () => liveRuntimes.delete(this));
     this.statusService = new StatusService(
       this.supervisor,
       { script: options.module ? resolvePath(options.module) : this.script, startedAt: this.startedAt },
-      {
-        busyAfterMs: options.busyAfterMs ?? 300,
-      },
+      { busyAfterMs: this.settings.busyAfterMs },
     );
     this.endpoints = new Endpoints(this.statusService);
-    const hangTimeout = options.hangTimeout ?? (WorkerClass ? workerSeconds(WorkerClass, 'hangTimeout') : 0);
     this.hangWatch = new (engine().HangWatch)(this.supervisor, {
-      hangTimeoutMs: hangTimeout * 1000,
+      hangTimeoutMs: this.settings.hangTimeout * 1000,
       log: (message) => this.log(message),
     });
     this.hangWatch.start();
     this.once('stop', () => this.hangWatch.stop());
-    this.metricsListen = options.metricsListen ?? WorkerClass?.metricsListen ?? '';
   }
 
   private async openEndpoints(): Promise<void> {
     try {
-      await this.endpoints.open(this.metricsListen);
+      await this.endpoints.open(this.settings.metricsListen);
     } catch (err) {
       throw new RuntimeStartError(`cannot open the status endpoints: ${(err as Error).message}`);
     }
@@ -302,73 +214,24 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     return this.endpoints.metricsUrl;
   }
 
-  private wireEvents(WorkerClass: typeof Worker | undefined): void {
-    const s = this.supervisor;
-    s.on('workerStart', (slot, pid) => {
-      this.log(`worker ${label(slot)} started, pid ${pid}`);
-      this.emit('workerStart', snapshot(slot));
-    });
-    s.on('workerReady', (slot) => this.emit('workerReady', snapshot(slot)));
-    s.on('workerExit', (slot, code, signal, pid) => {
-      const expected = s.stopping || slot.state === 'stopping' || slot.process?.process.pid !== pid;
-      // Emitted before the supervisor decides: a start failure that is the last allowed one is not replaced.
-      const startFailure = slot.readyAt === 0 || code === EXIT_CODES.START_FAILED;
-      const givingUp = startFailure && (slot.configError || slot.startFailures + 1 >= MAX_START_FAILURES);
-      const outcome = expected ? '' : givingUp ? '' : ', replacing it';
-      this.log(`worker ${label(slot)} pid ${pid} exited: ${engine().describeExit(code, signal)}${outcome}`);
-      this.emit('workerExit', snapshot(slot), code, signal);
-      const definition = this.definitions[slot.definition.index];
-      if (definition) void callHook(() => WorkerClass?.onWorkerExit?.(definition, code, signal, pid), this);
-    });
-    s.on('slotFailed', (slot, reason) => {
-      const error = new Error(`worker ${label(slot)} ${reason}; not restarting it`);
-      this.log(error.message);
-      if (this.listenerCount('error') > 0) this.emit('error', error);
-    });
-    s.on('message', (_slot, message) => {
-      if (message.wm === 'stopAll') void this.stop();
-    });
-  }
-
   private log(message: string): void {
     this.emit('log', message);
   }
 
-  private startWorkers(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const s = this.supervisor;
-      const timer = setTimeout(
-        () => fail(new RuntimeStartError(`workers not ready after ${this.readyTimeout} s`)),
-        this.readyTimeout * 1000,
-      );
-      const check = () => {
-        if (this.stopping) fail(new RuntimeStartError('stopped while starting', null, true));
-        else if (s.slots.every((slot) => slot.state === 'ready')) finish();
-      };
-      const onFailed = (slot: Slot, reason: string) =>
-        fail(new RuntimeStartError(`worker ${label(slot)} ${reason}`, label(slot)));
-      const onStop = () => fail(new RuntimeStartError('stopped while starting', null, true));
-      const finish = () => {
-        clearTimeout(timer);
-        s.off('workerReady', check);
-        s.off('slotFailed', onFailed);
-        this.off('stop', onStop);
-        resolve();
-      };
-      const fail = (error: Error) => {
-        // Our own stop after a failed start is not a stop someone asked for (see stopRequested).
-        if (!this.stopping) this.stoppedAfterFailedStart = true;
-        clearTimeout(timer);
-        s.off('workerReady', check);
-        s.off('slotFailed', onFailed);
-        this.off('stop', onStop);
-        void this.stop().finally(() => reject(error));
-      };
-      s.on('workerReady', check);
-      s.on('slotFailed', onFailed);
-      this.once('stop', onStop);
-      s.startAll();
-    });
+  /** Start every worker; after a failed start, stop those that did come up before rejecting. */
+  private async startWorkers(): Promise<void> {
+    try {
+      await engine().startWorkers(this.supervisor, {
+        readyTimeout: this.settings.readyTimeout,
+        stopped: new Promise((resolve) => this.once('stop', resolve)),
+        isStopping: () => this.stopping !== null,
+      });
+    } catch (error) {
+      // Our own stop after a failed start is not a stop someone asked for (see stopRequested).
+      if (!this.stopping) this.stoppedAfterFailedStart = true;
+      await this.stop().catch(() => undefined);
+      throw error;
+    }
   }
 
   /** Slot table snapshot. */
@@ -415,13 +278,16 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const run = async () => {
       if (previous) await previous.catch(() => undefined);
       const WorkerClass = this.definitions[0]?.constructor as typeof Worker | undefined;
-      await callHook(() => WorkerClass?.onMasterReload?.(), this);
+      await callHook(
+        () => WorkerClass?.onMasterReload?.(),
+        (message) => this.log(message),
+      );
       this.log('reloading workers');
       const result = await engine().rollingReload(this.supervisor, {
         graceful: options.graceful ?? false,
-        readyTimeout: this.readyTimeout,
-        stopTimeout: this.stopTimeout,
-        concurrency: options.concurrency ?? this.reloadConcurrency,
+        readyTimeout: this.settings.readyTimeout,
+        stopTimeout: this.settings.stopTimeout,
+        concurrency: options.concurrency ?? this.settings.reloadConcurrency,
       });
       if (this.stopping && result.halted) {
         const message = `reload interrupted: the runtime began stopping; replaced before that: ${result.replaced.join(', ') || 'none'}`;
@@ -448,21 +314,23 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Stop every worker (the ladder in stop.ts); resolves when all have exited. Calling it again returns the same promise. */
   stop(options: { graceful?: boolean; timeout?: number } = {}): Promise<void> {
     if (this.stopping) return this.stopping;
-    const { timeout } = options;
-    if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout >= 0)) {
-      return Promise.reject(
-        new TypeError(`Runtime#stop: timeout must be a number of seconds >= 0, got ${show(timeout)}`),
-      );
+    try {
+      if (options.timeout !== undefined) checkStopTimeout(options.timeout, 'Runtime#stop: timeout');
+    } catch (err) {
+      return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
     this.log(options.graceful ? 'stopping gracefully' : 'stopping');
     this.emit('stopping');
     this.stopping = (async () => {
       await engine().stopWorkers(this.supervisor, {
         graceful: options.graceful ?? false,
-        timeout: options.timeout ?? this.stopTimeout,
+        timeout: options.timeout ?? this.settings.stopTimeout,
       });
       const WorkerClass = this.definitions[0]?.constructor as typeof Worker | undefined;
-      await callHook(() => WorkerClass?.onMasterStop?.(), this);
+      await callHook(
+        () => WorkerClass?.onMasterStop?.(),
+        (message) => this.log(message),
+      );
       await this.endpoints.close();
       this.log('stopped');
       this.emit('stop');
@@ -474,62 +342,4 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   kill(): void {
     engine().killAll(this.supervisor);
   }
-}
-
-function label(slot: Slot): string {
-  return `${slot.definition.name}#${slot.id}`;
-}
-
-function snapshot(slot: Slot): SlotSnapshot {
-  return {
-    name: slot.definition.name,
-    id: slot.id,
-    pid: slot.process?.process.pid ?? null,
-    state: slot.state,
-    restarts: slot.restarts,
-    startedAt: slot.startedAt || null,
-    lastError: slot.lastError,
-  };
-}
-
-/** Run a user hook; an exception is reported as an `error` event (or logged), never thrown into the master. */
-async function callHook(fn: () => unknown, runtime: Runtime): Promise<void> {
-  try {
-    await fn();
-  } catch (err) {
-    const error = err instanceof Error ? err : new Error(String(err));
-    runtime.emit('log', `master hook failed: ${redact(error.stack ?? error.message)}`);
-  }
-}
-
-function zeroOk(key: string): boolean {
-  return key === 'stopTimeout' || key === 'hangTimeout';
-}
-
-/** Bad option types fail at once with a TypeError that names the option (not later as a timeout). */
-function checkOptions(options: RuntimeOptions): void {
-  for (const key of ['script', 'module', 'export', 'metricsListen'] as const) {
-    const value = options[key];
-    if (value !== undefined && typeof value !== 'string') {
-      throw new TypeError(`Runtime.start: ${key} must be a string, got ${typeof value}`);
-    }
-  }
-  const numbers = {
-    stopTimeout: 'seconds',
-    readyTimeout: 'seconds',
-    busyAfterMs: 'milliseconds',
-    hangTimeout: 'seconds',
-  } as const;
-  for (const [key, unit] of Object.entries(numbers) as [keyof typeof numbers, string][]) {
-    const value = options[key];
-    if (value === undefined) continue;
-    const ok = typeof value === 'number' && Number.isFinite(value) && (zeroOk(key) ? value >= 0 : value > 0);
-    if (!ok) {
-      throw new TypeError(
-        `Runtime.start: ${key} must be a number of ${unit} ${zeroOk(key) ? '>= 0' : '> 0'}, got ${show(value)}`,
-      );
-    }
-  }
-  if (options.reloadConcurrency !== undefined)
-    checkReloadConcurrency(options.reloadConcurrency, 'Runtime.start: reloadConcurrency');
 }

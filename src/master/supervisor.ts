@@ -1,18 +1,22 @@
 // The slot table: for each Worker definition `count` slots with stable ids. Forks a process per slot,
 // notices exits, replaces crashed processes in the same slot with backoff, and gives up on slots that
 // keep failing in onWorkerStart instead of crash-looping forever.
+// The one owner of what a worker's IPC message means on the master side: each verb has a small handler
+// here (onMessage), which updates the slot and announces it as an event (SupervisorEvents). Reload, stop,
+// status and the Runtime listen to those; none of them reads a worker's messages. A new verb: a case in
+// onMessage and a named event.
 import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { EventEmitter } from 'node:events';
 import {
   ENV_WORKER_ID,
   ENV_WORKER_INDEX,
   ENV_WORKER_NAME,
-  EXIT_CODES,
   isWorkerMessage,
   tagged,
   type MasterMessage,
   type WorkerMessage,
 } from '../shared/messages.js';
+import { decideExit, type ExitDecision, type RestartPolicy } from './restart-policy.js';
 
 /** What the master knows of one Worker definition. */
 export interface WorkerDefinition {
@@ -45,28 +49,42 @@ export interface Slot {
   restartTimer: NodeJS.Timeout | null;
 }
 
-export interface SupervisorOptions {
+export interface SupervisorOptions extends RestartPolicy {
   /** The start script every worker runs. */
   script: string;
   /** Node flags for workers (e.g. a TypeScript loader). */
   execArgv: string[];
   /** Extra environment for every worker (the module form passes its module path here). */
   env?: Record<string, string>;
-  /** Consecutive start failures after which a slot is marked failed. */
-  maxStartFailures: number;
-  /** Backoff: first delay after the first (immediate) replacement, and the cap. */
-  restartDelayMs: number;
-  maxRestartDelayMs: number;
-  /** A process that stays up this long resets its slot's backoff. */
-  resetAfterMs: number;
 }
 
+type StatsMessage = Extract<WorkerMessage, { wm: 'stats' }>;
+type ChannelMessage = Extract<WorkerMessage, { wm: 'subscribe' | 'unsubscribe' | 'publish' }>;
+
+/** What the supervisor announces; the meaning of every worker message on the master side. */
 export interface SupervisorEvents {
+  /** A process was forked for `slot` (its own, or a reload's replacement). */
   workerStart: [slot: Slot, pid: number];
+  /** The slot's own process is ready (after a start, a restart, or a reload's adoption). */
   workerReady: [slot: Slot, pid: number];
-  workerExit: [slot: Slot, code: number | null, signal: string | null, pid: number];
+  /** Any process of ours said it is ready, adopted or not (a reload waits for its replacement here). */
+  processReady: [slot: Slot, worker: ClusterWorker];
+  /** A process's onWorkerStart failed; it exits next. */
+  startFailed: [slot: Slot, worker: ClusterWorker, error: string];
+  /**
+   * A process exited, with what the supervisor decided (restart-policy.ts), before it is applied: the
+   * slot still shows the exited process. `slotFailed` follows a `fail` decision.
+   */
+  workerExit: [slot: Slot, code: number | null, signal: string | null, pid: number, decision: ExitDecision];
   slotFailed: [slot: Slot, reason: string];
-  message: [slot: Slot, message: WorkerMessage, worker: ClusterWorker];
+  /** Any message of ours from a process: it is alive and its event loop runs (hang-watch.ts). */
+  heard: [slot: Slot, worker: ClusterWorker];
+  /** Worker.stopAll() in a worker: stop everything. */
+  stopAllRequested: [slot: Slot];
+  /** Cross-worker messaging: subscribe, unsubscribe, publish (channel-relay.ts). */
+  channel: [slot: Slot, message: ChannelMessage, worker: ClusterWorker];
+  /** A worker's counters (pushed every second, or the answer to a request). */
+  stats: [slot: Slot, message: StatsMessage, worker: ClusterWorker];
 }
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
@@ -79,6 +97,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     private readonly options: SupervisorOptions,
   ) {
     super();
+    // Each reload lane waits on three events for its replacement: as many listeners as lanes, no leak.
+    this.setMaxListeners(0);
     for (const definition of definitions) {
       for (let id = 0; id < definition.count; id++) {
         this.slots.push({
@@ -118,16 +138,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     const pid = worker.process.pid ?? 0;
     this.forked.add(worker);
     if (!asReplacement) this.adopt(slot, worker);
-    worker.on('message', (message: unknown) => {
-      if (!isWorkerMessage(message)) return;
-      if (message.wm === 'ready' && slot.process === worker) this.markReady(slot);
-      if (message.wm === 'startFailed' && slot.process === worker) {
-        slot.lastError = message.error;
-        slot.configError = message.config === true;
-      }
-      if (message.wm === 'sync') this.send(worker, { wm: 'sync', seq: message.seq });
-      this.emit('message', slot, message, worker);
-    });
+    worker.on('message', (message: unknown) => this.onMessage(slot, worker, message));
     worker.on('exit', (code, signal) => this.onExit(slot, worker, pid, code, signal));
     // A message to a worker that is dying fails with EPIPE; its exit is handled above, so the error is not news.
     worker.on('error', () => {});
@@ -143,6 +154,42 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.state = 'starting';
     slot.startedAt = Date.now();
     slot.readyAt = 0;
+  }
+
+  /** Every message a process of ours sends; a user's own (untagged) messages are left to the user. */
+  private onMessage(slot: Slot, worker: ClusterWorker, message: unknown): void {
+    if (!isWorkerMessage(message)) return;
+    this.emit('heard', slot, worker);
+    switch (message.wm) {
+      case 'ready':
+        return this.onReady(slot, worker);
+      case 'startFailed':
+        return this.onStartFailed(slot, worker, message.error, message.config === true);
+      case 'sync':
+        // Everything the worker sent before it has been handled: say so (worker-process.ts).
+        return this.send(worker, { wm: 'sync', seq: message.seq });
+      case 'stopAll':
+        return void this.emit('stopAllRequested', slot);
+      case 'stats':
+        return void this.emit('stats', slot, message, worker);
+      case 'subscribe':
+      case 'unsubscribe':
+      case 'publish':
+        return void this.emit('channel', slot, message, worker);
+    }
+  }
+
+  private onReady(slot: Slot, worker: ClusterWorker): void {
+    if (slot.process === worker) this.markReady(slot);
+    this.emit('processReady', slot, worker);
+  }
+
+  private onStartFailed(slot: Slot, worker: ClusterWorker, error: string, config: boolean): void {
+    if (slot.process === worker) {
+      slot.lastError = error;
+      slot.configError = config;
+    }
+    this.emit('startFailed', slot, worker, error);
   }
 
   markReady(slot: Slot): void {
@@ -182,53 +229,44 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     code: number | null,
     signal: string | null,
   ): void {
-    this.emit('workerExit', slot, code, signal, pid);
-    if (slot.process !== worker) return; // a retired process (reload) or a replacement that never got adopted
+    const exit = {
+      code,
+      signal,
+      at: Date.now(),
+      stopping: this.stopping || slot.state === 'stopping',
+      retired: slot.process !== worker,
+    };
+    const decision = decideExit(slot, exit, this.options);
+    this.emit('workerExit', slot, code, signal, pid, decision);
+    if (decision.action === 'retired') return;
     slot.process = null;
-    const wasReady = slot.readyAt > 0;
-    if (this.stopping || slot.state === 'stopping') {
-      slot.state = 'stopped';
-      return;
-    }
-    if (!wasReady || code === EXIT_CODES.START_FAILED) {
-      slot.startFailures++;
-      if (!slot.lastError) slot.lastError = describeExit(code, signal);
-      if (slot.configError) {
-        slot.state = 'failed';
-        this.emit('slotFailed', slot, `configuration error: ${slot.lastError}`);
+    switch (decision.action) {
+      case 'stopped':
+        slot.state = 'stopped';
         return;
-      }
-      if (slot.startFailures >= this.options.maxStartFailures) {
+      case 'fail':
+        slot.startFailures = decision.startFailures;
+        slot.lastError = decision.lastError;
         slot.state = 'failed';
-        this.emit(
-          'slotFailed',
-          slot,
-          `failed to start ${slot.startFailures} times in a row: ${slot.lastError}`,
-        );
+        this.emit('slotFailed', slot, decision.reason);
         return;
-      }
-      this.scheduleRestart(slot, slot.startFailures);
-    } else {
-      if (Date.now() - slot.startedAt >= this.options.resetAfterMs) slot.consecutiveCrashes = 0;
-      slot.lastError = slot.exitReason ?? describeExit(code, signal);
-      this.scheduleRestart(slot, slot.consecutiveCrashes++);
+      case 'restart':
+        slot.startFailures = decision.startFailures;
+        slot.consecutiveCrashes = decision.consecutiveCrashes;
+        slot.lastError = decision.lastError;
+        this.scheduleRestart(slot, decision.delayMs);
     }
   }
 
-  /** `failures` before this one: 0 means replace at once (as fast as a bare cluster.fork()). */
-  private scheduleRestart(slot: Slot, failures: number): void {
-    const delay =
-      failures === 0
-        ? 0
-        : Math.min(this.options.maxRestartDelayMs, this.options.restartDelayMs * 2 ** (failures - 1));
+  private scheduleRestart(slot: Slot, delayMs: number): void {
     slot.restarts++;
     slot.state = 'waiting-restart';
     const restart = () => {
       slot.restartTimer = null;
       if (!this.stopping && slot.state === 'waiting-restart') this.fork(slot);
     };
-    if (delay === 0) restart();
-    else slot.restartTimer = setTimeout(restart, delay);
+    if (delayMs === 0) restart();
+    else slot.restartTimer = setTimeout(restart, delayMs);
   }
 
   /** Cancel pending restarts (stop). */
@@ -241,10 +279,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 }
 
-/** "exit code 1", "signal SIGKILL", with Node's meaning of our own codes. */
-export function describeExit(code: number | null, signal: string | null): string {
-  if (signal) return `killed by ${signal}`;
-  if (code === EXIT_CODES.UNCAUGHT) return `exit code ${code} (uncaught exception)`;
-  if (code === EXIT_CODES.START_FAILED) return `exit code ${code} (onWorkerStart failed)`;
-  return `exit code ${code ?? 'unknown'}`;
+/** "name#id": how logs, results and the CLI name a slot. */
+export function slotName(slot: Slot): string {
+  return `${slot.definition.name}#${slot.id}`;
 }

@@ -59,8 +59,6 @@ export type WorkerMessage =
        * CONNECTION_COLUMNS order). Text, so the master splices it into its reply without parsing it.
        */
       connectionRows?: string;
-      /** The same as objects: what workers of an older version send. */
-      connections?: ConnectionInfo[];
     };
 
 /** How often every worker pushes its counters to the master unasked (a `stats` message with requestId 0). */
@@ -165,7 +163,7 @@ export const CONNECTION_COLUMNS = [
 
 /** One client connection as `connections` shows it: `conn.info()` (never header values or credentials). */
 export type { ConnectionInfo } from '../connection/types.js';
-import type { ConnectionInfo, ConnectionTotals } from '../connection/types.js';
+import type { ConnectionTotals } from '../connection/types.js';
 import type { KeysStatus } from './keys-status.js';
 
 /** The value of `cmd` on every IPC message of ours (docs/design.md, "IPC"). */

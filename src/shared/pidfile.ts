@@ -2,7 +2,6 @@
 // question every CLI verb asks first: is a master of this script running, and which pid is it?
 // A pid file is never trusted: the pid must be alive, not a zombie, and answer on our control socket.
 import { closeSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
 import { controlRequest, ControlError, nobodyListening } from './control/client.js';
 import { controlSocketPath } from './control/socket-path.js';
 import type { SlotSnapshot } from '../master/runtime.js';
@@ -33,15 +32,6 @@ export type MasterLookup =
   /** The pid file (and its master) belong to another user: nothing this user may do to it. Never removed. */
   | { state: 'foreign'; pid: number | null; uid: number };
 
-/** The default paths next to the start script, as in Workerman. */
-export function defaultPidFile(script: string): string {
-  return join(dirname(script), `workerman.${basename(script)}.pid`);
-}
-export function defaultLogFile(script: string): string {
-  return join(dirname(script), 'workerman.log');
-}
-
-/** The pid in `path`, or null when there is no file; NaN when the file holds something else. */
 export function readPidFile(path: string): number | null {
   let text: string;
   try {

@@ -1,6 +1,7 @@
 // Worker: the user-facing definition of a group of `count` processes, and Worker.runAll(),
 // the switch that makes this process a master (cluster primary) or one worker (cluster worker).
 import { createRequire } from 'node:module';
+import { MASTER_SETTINGS } from '../shared/config.js';
 import { ENV_WORKER_ID, ENV_WORKER_INDEX } from '../shared/messages.js';
 import { activeAssignment } from './keys.js';
 import { shardOf } from './hrw.js';
@@ -65,40 +66,6 @@ export function setPrimaryStopAll(stopAll: () => void): void {
 
 const definitions: Worker[] = [];
 
-/**
- * @internal `Worker.stopTimeout` / `Worker.readyTimeout` as the start script set them, checked: a string or
- * a negative number is a TypeError naming the setting, not a silent default.
- */
-export function workerSeconds(
-  W: { stopTimeout: unknown; readyTimeout: unknown; hangTimeout?: unknown },
-  key: 'stopTimeout' | 'readyTimeout' | 'hangTimeout',
-): number {
-  const value = key === 'hangTimeout' ? (W.hangTimeout ?? 0) : W[key];
-  const zeroAllowed = key !== 'readyTimeout';
-  const bound = zeroAllowed ? '>= 0' : '> 0';
-  if (typeof value !== 'number' || !Number.isFinite(value) || (zeroAllowed ? value < 0 : value <= 0)) {
-    throw new TypeError(`Worker.${key} must be a number of seconds ${bound}, got ${show(value)}`);
-  }
-  return value;
-}
-
-/** @internal A reload concurrency (`Worker.reloadConcurrency` and its per-runtime, per-reload forms): a whole number >= 1. */
-export function isReloadConcurrency(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value) && value >= 1;
-}
-
-/** @internal `value` if it is a reload concurrency, else a TypeError naming the setting (`what`). */
-export function checkReloadConcurrency(value: unknown, what: string): number {
-  if (!isReloadConcurrency(value))
-    throw new TypeError(`${what} must be a whole number >= 1, got ${show(value)}`);
-  return value;
-}
-
-/** @internal A setting's value in an error message: strings quoted, so `'30'` is told apart from `30`. */
-export function show(value: unknown): string {
-  return typeof value === 'string' ? JSON.stringify(value) : String(value);
-}
-
 /** While > 0, a workers module is being evaluated (module form): its own top-level runAll() does nothing. */
 let runAllSuppressed = 0;
 
@@ -133,48 +100,48 @@ if (isOurWorker) attachToMaster();
 
 export class Worker {
   /** Path of the pid file. Default: `<start script dir>/workerman.<script name>.pid`. */
-  static pidFile = '';
+  static pidFile: string = MASTER_SETTINGS.pidFile.default;
   /** Runtime log file (daemon mode and `Worker.log`). Default: `<start script dir>/workerman.log`. */
-  static logFile = '';
+  static logFile: string = MASTER_SETTINGS.logFile.default;
   /** Where stdout/stderr of every process go in daemon mode. Default `/dev/null`. */
-  static stdoutFile = '';
+  static stdoutFile: string = MASTER_SETTINGS.stdoutFile.default;
   /**
    * `'text'` (default): `<ISO time> master pid:N message` lines; `'json'`: one JSON object per line, for log
    * shippers, from the master and from every worker (their console.* calls included). The environment
    * variable `WORKERMAN_LOG_FORMAT` overrides it. See docs/logs.md.
    */
-  static logFormat: 'text' | 'json' = 'text';
+  static logFormat: 'text' | 'json' = MASTER_SETTINGS.logFormat.default;
   /** Bytes after which the log file (and in daemon mode the stdout file) is rotated; 0 = never. Default 10 MiB. */
-  static logMaxSize = 10 * 1024 * 1024;
+  static logMaxSize: number = MASTER_SETTINGS.logMaxSize.default;
   /** Rotated files kept (`workerman.log.1` .. `.N`). Default `5`. */
-  static logKeep = 5;
+  static logKeep: number = MASTER_SETTINGS.logKeep.default;
   /** Seconds a stopping worker gets before it is killed (SIGKILL). Default `10`. */
-  static stopTimeout = 10;
+  static stopTimeout: number = MASTER_SETTINGS.stopTimeout.default;
   /** Seconds a starting worker gets to become ready before the start fails. Default `30`. */
-  static readyTimeout = 30;
+  static readyTimeout: number = MASTER_SETTINGS.readyTimeout.default;
   /**
    * How many slots a rolling reload replaces at the same time (each one make-before-break). Default `2`,
    * PM2's default; `1` rolls strictly one slot after the other, as Workerman does.
    */
-  static reloadConcurrency = 2;
+  static reloadConcurrency: number = MASTER_SETTINGS.reloadConcurrency.default;
   /**
    * Seconds a ready worker may go without a sign of life (its stats push every second) before the master
    * kills it (SIGKILL) and replaces it like a crash: a blocked event loop. Default `0`: off (status still
    * shows it `unresponsive` after 3 s). See docs/worker.md.
    */
-  static hangTimeout = 0;
+  static hangTimeout: number = MASTER_SETTINGS.hangTimeout.default;
   /** Run the master in the background (`start -d` sets it). Default `false`. */
   static daemonize = false;
   /**
    * `host:port` where the master serves /metrics (Prometheus text), /healthz and /readyz, e.g.
    * `'127.0.0.1:9464'` (port 0 picks a free port). Default `''`: off. See docs/status.md.
    */
-  static metricsListen = '';
+  static metricsListen: string = MASTER_SETTINGS.metricsListen.default;
   /**
    * Redis URL (`redis://[:password@]host:port[/db]`, `rediss://` for TLS) of the coordinator for every
    * Worker with keys that sets no `coordinator` of its own. Default `''`: static shards. See docs/sharding.md.
    */
-  static coordinator = '';
+  static coordinator: string = MASTER_SETTINGS.coordinator.default;
   /** Master-side hook: at the start of every reload. */
   static onMasterReload: (() => unknown) | null = null;
   /** Master-side hook: just before the master exits. */

@@ -2,7 +2,8 @@
 // Worker's keys and coordinator options. A bad value fails `start` at once with one sentence naming it,
 // instead of every worker crash-looping on it.
 import { createRequire } from 'node:module';
-import { show, type Worker } from './Worker.js';
+import { show } from '../shared/show.js';
+import type { Worker } from './Worker.js';
 import { hostShard } from './shard.js';
 
 const requireHere = createRequire(import.meta.url);

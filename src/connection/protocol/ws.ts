@@ -1,5 +1,7 @@
 // ws:// and wss:// on the `ws` package: the handshake, frames, ping and close are all `ws`'s; this file maps
 // its events onto the facade (LinkOwner) and its errors onto our stable codes.
+import { ConfigError } from '../../shared/config-error.js';
+import { show } from '../../shared/show.js';
 import type { Socket } from 'node:net';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
@@ -273,4 +275,25 @@ function wsOptions(link: WsLink, cfg: LinkConfig): ClientOptions {
 /** Opens a ws/wss attempt for `owner`. */
 export function openWsLink(owner: LinkOwner, cfg: LinkConfig): Link {
   return new WsLink(owner, cfg);
+}
+
+/**
+ * The close codes a websocket endpoint may send (RFC 6455 7.4: 1000-1003, 1007-1014, 3000-4999) and a reason
+ * of at most 123 bytes; checked before anything changes, with a sentence instead of `ws`'s terse message.
+ */
+export function checkCloseFrame(code: unknown, reason: unknown): void {
+  const allowed =
+    typeof code === 'number' &&
+    Number.isInteger(code) &&
+    ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999));
+  if (!allowed) {
+    throw new ConfigError(
+      `AsyncTcpConnection: close(${show(code)}): websocket does not allow sending this close code (use 1000-1003, 1007-1014 or 3000-4999)`,
+    );
+  }
+  if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) {
+    throw new ConfigError(
+      `AsyncTcpConnection: close(${code}, reason): the reason must be a string of at most 123 bytes`,
+    );
+  }
 }

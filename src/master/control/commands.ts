@@ -4,17 +4,17 @@ import type { ReloadResult } from '../reload.js';
 import type { Runtime } from '../runtime.js';
 import type { MasterInfo } from '../../shared/pidfile.js';
 import type { ControlHandler } from './server.js';
-import { isReloadConcurrency } from '../../worker/Worker.js';
+import { isReloadConcurrency } from '../../shared/config.js';
 import { StreamedReply } from '../../shared/control/protocol.js';
 
 /** What the handlers can reach in the running master. */
 export interface ControlledMaster {
   readonly runtime: Runtime;
   info(): MasterInfo;
-  /** Start a stop (as SIGTERM / SIGQUIT would); resolves at once. */
-  stop(graceful: boolean): void;
   /** A rolling reload; resolves when the roll is done or halted. */
   reload(graceful: boolean, concurrency?: number): Promise<ReloadReply>;
+  /** Start a stop (as SIGTERM / SIGQUIT would); resolves at once. */
+  stop(graceful: boolean): void;
 }
 
 export interface ReloadReply extends ReloadResult {

@@ -2,7 +2,6 @@
 // for fresh ones (and their connection lists) with a deadline, so a blocked worker makes no one wait.
 import type { Worker as ClusterWorker } from 'node:cluster';
 import { tagged, type WorkerMessage, type WorkerStats } from '../../shared/messages.js';
-import { connectionRow } from './report.js';
 
 export interface Received {
   stats: WorkerStats;
@@ -16,7 +15,7 @@ export interface Received {
  */
 export type Answer = { stats: WorkerStats; connectionRows: string } | 'busy';
 
-type StatsMessage = Extract<WorkerMessage, { wm: 'stats' }>;
+export type StatsMessage = Extract<WorkerMessage, { wm: 'stats' }>;
 
 export class StatsCollector {
   private readonly latest = new Map<number, Received>();
@@ -89,6 +88,5 @@ export class StatsCollector {
 }
 
 function rowsOf(message: StatsMessage): string {
-  if (typeof message.connectionRows === 'string') return message.connectionRows;
-  return JSON.stringify((message.connections ?? []).map(connectionRow)); // a worker of an older version
+  return message.connectionRows ?? '[]';
 }

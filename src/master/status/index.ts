@@ -5,10 +5,10 @@ import { logFileHealth } from '../log-health.js';
 import { UNRESPONSIVE_AFTER_MS } from '../hang-watch.js';
 import type { Worker as ClusterWorker } from 'node:cluster';
 import { loadavg } from 'node:os';
-import { CONNECTION_COLUMNS, type WorkerMessage } from '../../shared/messages.js';
+import { CONNECTION_COLUMNS } from '../../shared/messages.js';
 import { VERSION } from '../../version.js';
 import type { Slot, Supervisor, WorkerDefinition } from '../supervisor.js';
-import { StatsCollector, type Answer } from './collector.js';
+import { StatsCollector, type Answer, type StatsMessage } from './collector.js';
 import {
   expandConnections,
   totalsOf,
@@ -83,18 +83,18 @@ export class StatusService {
       this.slotOf.delete(pid);
       this.collector.forget(pid);
     };
-    const onMessage = (_slot: Slot, message: WorkerMessage, worker: ClusterWorker) => {
-      if (message.wm === 'stats') this.collector.onMessage(worker.process.pid ?? 0, message);
+    const onStats = (_slot: Slot, message: StatsMessage, worker: ClusterWorker) => {
+      this.collector.onMessage(worker.process.pid ?? 0, message);
     };
     s.on('workerStart', onStart);
     s.on('workerReady', onReady);
     s.on('workerExit', onExit);
-    s.on('message', onMessage);
+    s.on('stats', onStats);
     this.listeners.push(() => {
       s.off('workerStart', onStart);
       s.off('workerReady', onReady);
       s.off('workerExit', onExit);
-      s.off('message', onMessage);
+      s.off('stats', onStats);
     });
     this.firstSample = setTimeout(() => this.startSampling(), FIRST_SAMPLE_AFTER_MS);
     this.firstSample.unref();
