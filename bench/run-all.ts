@@ -8,6 +8,7 @@ import { runConnections } from './connections.js';
 import { runSupervisor } from './supervisor.js';
 import { runReloadFeed } from './reload-feed.js';
 import { runCli } from './cli.js';
+import { runServers } from './servers.js';
 import { benchFile } from './lib/procs.js';
 import { markdown } from './lib/stats.js';
 
@@ -29,6 +30,7 @@ const parts: [string, () => Promise<void>][] = [
   // 400,000 frames/s: npm run bench:reload-feed runs it; the full run uses 4 x 250 and 3 reloads.
   ['reload-feed', () => runReloadFeed(4, Number(process.env.BENCH_FEED_CONNS ?? 250), 3)],
   ['cli', runCli],
+  ['servers', runServers],
 ];
 const only = process.argv.slice(2);
 for (const [name, run] of parts) {

@@ -1,6 +1,8 @@
 // A local websocket server for the examples: echoes every message and sends a tick every `tickMs`.
 // Listens on 127.0.0.1 only. `restart()` closes it (clients see their connection drop) and listens again
 // on the same port after `downMs`.
+// Run on its own for the examples: node dist/examples/demo-server.js [port] [tickMs] (Ctrl-C stops it).
+import { pathToFileURL } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 export interface DemoServer {
@@ -55,4 +57,12 @@ export async function startDemoServer(port = 0, tickMs = 500): Promise<DemoServe
       await shutdown(wss);
     },
   };
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const server = await startDemoServer(Number(process.argv[2] ?? 8765), Number(process.argv[3] ?? 500));
+  console.log(
+    `demo server on ${server.url}: echoes every message, a tick every ${process.argv[3] ?? 500} ms`,
+  );
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.close());
 }

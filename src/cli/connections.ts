@@ -1,4 +1,4 @@
-// `connections`: one row per client connection in every worker, from the master's control socket.
+// `connections`: one row per connection in every worker (client and accepted), from the master's control socket.
 // URLs come masked from the worker (credentials, secret query values); header values are never sent.
 import {
   expandConnections,
@@ -46,7 +46,9 @@ export function renderConnections(context: CliContext, report: ConnectionsReport
     { title: 'worker', value: (c) => `${c.worker.name}#${c.worker.id}` },
     { title: 'pid', value: (c) => String(c.worker.pid), right: true },
     { title: 'id', value: (c) => text(c.id), right: true },
-    { title: 'url', value: (c) => text(c.url) },
+    { title: 'kind', value: (c) => text(c.kind) },
+    { title: 'proto', value: (c) => text(c.protocol) },
+    { title: 'url / listen', value: (c) => text(c.url ?? c.listen) },
     { title: 'state', value: (c) => text(c.state), colour: (c) => (c.state === 'open' ? 'green' : 'yellow') },
     { title: 'local', value: (c) => text(c.localAddress) },
     { title: 'remote', value: (c) => text(c.remoteAddress) },

@@ -116,8 +116,10 @@ const COLUMNS: Column<Row>[] = [
   { title: 'cpu', value: (r) => formatNumber(r.cpu, '%'), right: true },
   { title: 'memory', value: (r) => formatBytes(r.memory), right: true },
   { title: 'conns', value: (r) => conns(r), right: true },
-  { title: 'msg in', value: (r) => formatNumber(r.messagesIn ?? null), right: true },
-  { title: 'msg out', value: (r) => formatNumber(r.messagesOut ?? null), right: true },
+  { title: 'accepted', value: (r) => formatNumber(r.server?.connections ?? null), right: true },
+  // Messages of client and accepted connections together (--json keeps them apart: server.messagesIn).
+  { title: 'msg in', value: (r) => formatNumber(both(r.messagesIn, r.server?.messagesIn)), right: true },
+  { title: 'msg out', value: (r) => formatNumber(both(r.messagesOut, r.server?.messagesOut)), right: true },
   { title: 'reconn', value: (r) => formatNumber(r.reconnects ?? null), right: true },
   { title: 'timers', value: (r) => formatNumber(r.timers ?? null), right: true },
   { title: 'last msg', value: (r) => formatDuration(r.lastMessageAge ?? null), right: true },
@@ -152,6 +154,15 @@ function coordinatorTrouble(report: StatusReport): string[] {
       `${w.name}#${w.id}: coordinator ${c.url} ${c.state} since ${since}${c.lastError ? ` (${c.lastError})` : ''}, owns ${w.keys!.owned} keys`,
     ];
   });
+}
+
+function acceptedSum(report: StatusReport, key: 'messagesIn' | 'messagesOut'): number {
+  return report.workers.reduce((n, w) => n + (w.server?.[key] ?? 0), 0);
+}
+
+function both(client: number | null | undefined, accepted: number | undefined): number | null {
+  if (client === null || client === undefined) return accepted ?? null;
+  return client + (accepted ?? 0);
 }
 
 function conns(r: Row): string {
@@ -214,6 +225,6 @@ export function renderStatus(context: CliContext, report: StatusReport): string 
     table,
     ...coordinatorTrouble(report).map((line) => paint(line, 'red', colour)),
     rule('', width),
-    `total: cpu ${t.cpu}%   memory ${formatBytes(t.memory)}   connections ${t.connections}   messages in ${t.messagesIn} out ${t.messagesOut}   reconnects ${t.reconnects}   timers ${t.timers}`,
+    `total: cpu ${t.cpu}%   memory ${formatBytes(t.memory)}   connections ${t.connections}   accepted ${t.accepted ?? 0}   messages in ${t.messagesIn + acceptedSum(report, 'messagesIn')} out ${t.messagesOut + acceptedSum(report, 'messagesOut')}   reconnects ${t.reconnects}   timers ${t.timers}`,
   ].join('\n');
 }

@@ -21,6 +21,7 @@ import { packagePath } from '../package-path.js';
 import type { Endpoints } from './status/endpoints.js';
 import type { StatusService, ConnectionsReport, StatusReport } from './status/index.js';
 import type { Slot, SlotState, Supervisor, WorkerDefinition } from './supervisor.js';
+import type { ChannelRelay, ChannelRelayStats } from './channel-relay.js';
 import type { HangWatch } from './hang-watch.js';
 
 /**
@@ -119,6 +120,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   private readonly statusService: StatusService;
   private readonly endpoints: Endpoints;
   private readonly metricsListen: string;
+  private readonly channel: ChannelRelay;
   private readonly hangWatch: HangWatch;
 
   /**
@@ -232,7 +234,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       count: w.count,
       reloadable: w.reloadable,
     }));
-    const { Endpoints, StatusService, Supervisor } = engine();
+    const { ChannelRelay, Endpoints, StatusService, Supervisor } = engine();
     this.supervisor = new Supervisor(defs, {
       script: this.script,
       ...(options.env ? { env: options.env } : {}),
@@ -243,6 +245,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       resetAfterMs: 30_000,
     });
     this.wireEvents(WorkerClass);
+    this.channel = new ChannelRelay().attach(this.supervisor);
     liveRuntimes.add(this);
     this.once('stop', () => liveRuntimes.delete(this));
     this.statusService = new StatusService(
@@ -371,6 +374,19 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Slot table snapshot. */
   get workers(): SlotSnapshot[] {
     return this.supervisor.slots.map(snapshot);
+  }
+
+  /**
+   * Publish `data` on a Channel topic from the host: every worker process subscribed to `topic` receives it
+   * (`from` is `{ name: 'master', id: -1, pid }`). Returns how many processes it was handed to.
+   */
+  publish(topic: string, data: unknown): number {
+    return this.channel.publish(topic, data, { name: 'master', id: -1, pid: process.pid });
+  }
+
+  /** Counters of the Channel relay: messages published, copies delivered, copies dropped. */
+  get channelStats(): ChannelRelayStats {
+    return this.channel.stats();
   }
 
   /** Pids of every live worker process. */

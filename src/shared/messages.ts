@@ -21,7 +21,23 @@ export type MasterMessage =
   | { wm: 'reload' }
   | { wm: 'stats'; requestId: number; connections: boolean }
   /** The answer to a worker's `sync`: everything the worker sent before it has been processed. */
-  | { wm: 'sync'; seq: number };
+  | { wm: 'sync'; seq: number }
+  | ChannelDelivery;
+
+/** A Channel message relayed by the master to a subscribed worker (src/worker/Channel.ts). */
+export interface ChannelDelivery {
+  wm: 'channel';
+  topic: string;
+  data: unknown;
+  from: ChannelSender;
+}
+
+/** Who published a Channel message: the worker process (or `master` with id -1 for Runtime#publish). */
+export interface ChannelSender {
+  name: string;
+  id: number;
+  pid: number;
+}
 
 /** Worker -> master. */
 export type WorkerMessage =
@@ -31,6 +47,9 @@ export type WorkerMessage =
   /** A barrier: the master answers with the same `seq` (a listening worker stopping uses it). */
   | { wm: 'sync'; seq: number }
   | { wm: 'stopAll' }
+  | { wm: 'subscribe'; topic: string }
+  | { wm: 'unsubscribe'; topic: string }
+  | { wm: 'publish'; topic: string; data: unknown }
   | {
       wm: 'stats';
       requestId: number;
@@ -65,12 +84,68 @@ export interface WorkerStats extends ConnectionTotals {
   startedAt: number;
   /** The work keys it owns (static shards or the Redis coordinator); absent if its Worker has none. */
   keys?: KeysStatus;
+  /** Accepted connections of a listening Worker; null in a worker that does not listen. */
+  server: ServerStats | null;
 }
 
-/** The fields of ConnectionInfo in the order of a connection row (`connectionRows`). */
+/** Counters of a listening worker's accepted connections (since the process started, except `connections`). */
+export interface ServerStats {
+  /** Accepted connections not closed yet. */
+  connections: number;
+  /** Connections accepted. */
+  accepted: number;
+  /** Connections refused at `maxConnections`. */
+  refused: number;
+  messagesIn: number;
+  messagesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  /** `send()` calls on accepted connections that returned false. */
+  sendFailures: number;
+}
+
+/**
+ * One connection as `connections` shows it, client (`AsyncTcpConnection`) and accepted (a listening
+ * Worker's) in one shape: `conn.info()` plus `kind` and `protocol`; fields one kind does not have are null.
+ * Never header values or credentials.
+ */
+export interface ConnectionEntry {
+  id: number;
+  /** `client`: an AsyncTcpConnection this worker opened; `accepted`: a connection its server accepted. */
+  kind: 'client' | 'accepted';
+  /** Client: the URL's scheme (`ws`, `wss`, `tcp`, ...); accepted: the listen scheme (`websocket`, `http`, ...). */
+  protocol: string;
+  /** Client: the URL, masked. Accepted: null. */
+  url: string | null;
+  /** Accepted: the listen address (`websocket://0.0.0.0:2346`). Client: null. */
+  listen: string | null;
+  state: string;
+  localAddress: string | null;
+  remoteAddress: string | null;
+  bytesIn: number;
+  bytesOut: number;
+  messagesIn: number;
+  messagesOut: number;
+  queuedBytes: number;
+  /** Client only (accepted: null). */
+  reconnectAttempts: number | null;
+  nextRetryAt: number | null;
+  /** Epoch ms when the connection opened (accepted: when it was accepted), or null. */
+  openedAt: number | null;
+  lastMessageAt: number | null;
+  /** Client only (accepted: null). */
+  closeCode: number | null;
+  closeReason: string | null;
+  lastError: { code: number; message: string } | null;
+}
+
+/** The fields of ConnectionEntry in the order of a connection row (`connectionRows`). */
 export const CONNECTION_COLUMNS = [
   'id',
+  'kind',
+  'protocol',
   'url',
+  'listen',
   'state',
   'localAddress',
   'remoteAddress',
@@ -86,7 +161,7 @@ export const CONNECTION_COLUMNS = [
   'closeCode',
   'closeReason',
   'lastError',
-] as const satisfies readonly (keyof ConnectionInfo)[];
+] as const satisfies readonly (keyof ConnectionEntry)[];
 
 /** One client connection as `connections` shows it: `conn.info()` (never header values or credentials). */
 export type { ConnectionInfo } from '../connection/types.js';

@@ -3,15 +3,17 @@
 import { createRequire } from 'node:module';
 import type { IntervalHistogram } from 'node:perf_hooks';
 import { AsyncTcpConnection } from '../connection/index.js';
+import { accepted, serverTotals } from '../connection/server/registry.js';
 import {
   CONNECTION_COLUMNS,
   STATS_PUSH_INTERVAL_MS,
-  type ConnectionInfo,
+  type ConnectionEntry,
   type MasterMessage,
   type WorkerMessage,
   type WorkerStats,
 } from '../shared/messages.js';
 import { activeAssignment } from './keys.js';
+import { currentListener } from './listening.js';
 import { Timer } from './Timer.js';
 
 const requireBuiltin = createRequire(import.meta.url);
@@ -45,10 +47,12 @@ function rollLagWindow(): void {
 
 export function collectStats(): WorkerStats {
   const totals = AsyncTcpConnection.totals;
+  const server = currentListener() || accepted.size > 0 ? serverStats() : null;
   // The connection layer keeps no last-message time (that would cost a Date.now() per message);
-  // a growing messagesIn between two samples says a message arrived in that period.
-  if (totals.messagesIn !== lastMessagesIn) {
-    lastMessagesIn = totals.messagesIn;
+  // a growing messagesIn (client and accepted connections) between two samples says a message arrived.
+  const messagesIn = totals.messagesIn + (server?.messagesIn ?? 0);
+  if (messagesIn !== lastMessagesIn) {
+    lastMessagesIn = messagesIn;
     lastMessageAt = Date.now();
   }
   let open = 0;
@@ -72,15 +76,64 @@ export function collectStats(): WorkerStats {
     heapUsed: memory.heapUsed,
     heapTotal: memory.heapTotal,
     startedAt,
+    server,
   };
 }
 
-export function collectConnections(): ConnectionInfo[] {
-  const list: ConnectionInfo[] = [];
+function serverStats(): NonNullable<WorkerStats['server']> {
+  const t = serverTotals();
+  return {
+    connections: t.connections,
+    accepted: t.accepted,
+    refused: t.refused,
+    messagesIn: t.messagesIn,
+    messagesOut: t.messagesOut,
+    bytesIn: t.bytesIn,
+    bytesOut: t.bytesOut,
+    sendFailures: t.sendFailures,
+  };
+}
+
+/** `ws://h/p` -> `ws`. */
+function schemeOf(url: string): string {
+  const end = url.indexOf('://');
+  return end === -1 ? '' : url.slice(0, end);
+}
+
+/** Every connection of this process, client ones first, then accepted ones, as ConnectionEntry objects. */
+export function collectConnections(): ConnectionEntry[] {
+  const list: ConnectionEntry[] = [];
   for (const conn of AsyncTcpConnection.connections) {
     const info = conn.info();
-    info.url = maskUrl(info.url); // defence in depth: the connection layer already masks displayUrl
-    list.push(info);
+    // defence in depth: the connection layer already masks displayUrl
+    const url = maskUrl(info.url);
+    list.push({ ...info, kind: 'client', protocol: schemeOf(url), url, listen: null });
+  }
+  for (const conn of accepted) {
+    const info = conn.info();
+    // An accepted connection's info() holds no request URL or header, so nothing in it needs masking.
+    list.push({
+      id: info.id,
+      kind: 'accepted',
+      protocol: info.protocol,
+      url: null,
+      listen: info.listen,
+      state: info.state,
+      localAddress: info.localAddress,
+      remoteAddress: info.remoteAddress,
+      bytesIn: info.bytesIn,
+      bytesOut: info.bytesOut,
+      messagesIn: info.messagesIn,
+      messagesOut: info.messagesOut,
+      queuedBytes: info.queuedBytes,
+      reconnectAttempts: null,
+      nextRetryAt: null,
+      openedAt: info.openedAt,
+      lastMessageAt: info.lastMessageAt,
+      closeCode: null,
+      closeReason: null,
+      lastError: info.lastError,
+    });
   }
   return list;
 }
@@ -88,11 +141,9 @@ export function collectConnections(): ConnectionInfo[] {
 /** Every connection as one row of values in CONNECTION_COLUMNS order, as JSON text (what `connections` sends). */
 export function collectConnectionRows(): string {
   const rows: unknown[][] = [];
-  for (const conn of AsyncTcpConnection.connections) {
-    const info = conn.info();
-    info.url = maskUrl(info.url); // defence in depth: the connection layer already masks displayUrl
+  for (const entry of collectConnections()) {
     const row = new Array<unknown>(CONNECTION_COLUMNS.length);
-    for (let i = 0; i < CONNECTION_COLUMNS.length; i++) row[i] = info[CONNECTION_COLUMNS[i]!];
+    for (let i = 0; i < CONNECTION_COLUMNS.length; i++) row[i] = entry[CONNECTION_COLUMNS[i]!];
     rows.push(row);
   }
   return JSON.stringify(rows);

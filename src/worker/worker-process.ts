@@ -21,6 +21,7 @@ import {
 } from '../shared/log-format.js';
 import { ENV_STDOUT_FILE, redirectStdio, type StdioFile } from '../shared/stdio-file.js';
 import { installJsonConsole } from './console.js';
+import { deliverChannelMessage } from './Channel.js';
 
 import { KeyAssignment, startAssignment } from './keys.js';
 import { Timer } from './Timer.js';
@@ -158,6 +159,9 @@ function onMessage(message: unknown): void {
       break;
     case 'stats':
       send(statsReply(msg));
+      break;
+    case 'channel':
+      deliverChannelMessage(msg);
       break;
     case 'sync':
       syncWaiters.get(msg.seq)?.();

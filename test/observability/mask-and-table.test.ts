@@ -38,7 +38,10 @@ test('colours only on a TTY and never with NO_COLOR; tables pad columns', () => 
 test('the compact connections table expands into the documented ConnectionsReport, field for field', () => {
   const info = {
     id: 7,
+    kind: 'client',
+    protocol: 'ws',
     url: 'ws://***@h:1/s?token=***',
+    listen: null,
     state: 'open',
     localAddress: '127.0.0.1:5000',
     remoteAddress: '127.0.0.1:1',

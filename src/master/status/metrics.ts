@@ -178,6 +178,49 @@ const WORKER_FAMILIES: Family[] = [
     type: 'counter',
     pick: (w) => w.sendFailures,
   },
+  // Accepted connections (listening Workers); left out for a worker that does not listen.
+  {
+    name: 'accepted_connections',
+    help: 'Accepted connections open now.',
+    type: 'gauge',
+    pick: (w) => w.server?.connections ?? null,
+  },
+  {
+    name: 'accepted_connections_total',
+    help: 'Connections accepted.',
+    type: 'counter',
+    pick: (w) => w.server?.accepted ?? null,
+  },
+  {
+    name: 'refused_connections_total',
+    help: 'Connections refused at maxConnections.',
+    type: 'counter',
+    pick: (w) => w.server?.refused ?? null,
+  },
+  {
+    name: 'accepted_messages_received_total',
+    help: 'Messages received on accepted connections.',
+    type: 'counter',
+    pick: (w) => w.server?.messagesIn ?? null,
+  },
+  {
+    name: 'accepted_messages_sent_total',
+    help: 'Messages sent on accepted connections.',
+    type: 'counter',
+    pick: (w) => w.server?.messagesOut ?? null,
+  },
+  {
+    name: 'accepted_received_bytes_total',
+    help: 'Bytes received on accepted connections.',
+    type: 'counter',
+    pick: (w) => w.server?.bytesIn ?? null,
+  },
+  {
+    name: 'accepted_sent_bytes_total',
+    help: 'Bytes sent on accepted connections.',
+    type: 'counter',
+    pick: (w) => w.server?.bytesOut ?? null,
+  },
   { name: 'timers', help: 'Active timers.', type: 'gauge', pick: (w) => w.timers },
   {
     name: 'last_message_age_seconds',

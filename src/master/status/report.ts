@@ -1,8 +1,14 @@
 // The documents `status --json`, `connections --json`, Runtime#status() and Runtime#connections() return
 // (field by field in docs/status.md), and how one row is made from what the master knows.
 import type { LogFileHealth } from '../log-health.js';
-import { CONNECTION_COLUMNS, type ConnectionInfo, type WorkerStats } from '../../shared/messages.js';
 import type { KeysStatus } from '../../shared/keys-status.js';
+import {
+  CONNECTION_COLUMNS,
+  type ConnectionEntry,
+  type ConnectionInfo,
+  type ServerStats,
+  type WorkerStats,
+} from '../../shared/messages.js';
 import type { SlotState } from '../supervisor.js';
 import type { Usage } from './usage.js';
 
@@ -57,6 +63,8 @@ export interface WorkerStatus {
   statsAge: number | null;
   /** The work keys it owns and, with a coordinator, its Redis state (docs/sharding.md); null without keys. */
   keys: KeysStatus | null;
+  /** Accepted connections of a listening Worker (null: it does not listen, or no counters yet). */
+  server: ServerStats | null;
 }
 
 export interface DefinitionStatus {
@@ -85,6 +93,8 @@ export interface StatusReport {
     cpu: number;
     memory: number;
     connections: number;
+    /** Accepted connections open now, over every listening worker. */
+    accepted: number;
     messagesIn: number;
     messagesOut: number;
     reconnects: number;
@@ -95,7 +105,7 @@ export interface StatusReport {
   };
 }
 
-export interface ConnectionStatus extends ConnectionInfo {
+export interface ConnectionStatus extends ConnectionEntry {
   worker: { name: string; id: number; pid: number };
 }
 
@@ -143,7 +153,10 @@ export function expandConnections(table: ConnectionsTable): ConnectionsReport {
   const column = (name: (typeof CONNECTION_COLUMNS)[number]) => table.columns.indexOf(name); // -1: undefined
   const c = {
     id: column('id'),
+    kind: column('kind'),
+    protocol: column('protocol'),
     url: column('url'),
+    listen: column('listen'),
     state: column('state'),
     localAddress: column('localAddress'),
     remoteAddress: column('remoteAddress'),
@@ -170,7 +183,10 @@ export function expandConnections(table: ConnectionsTable): ConnectionsReport {
       connections.push({
         worker,
         id: row[c.id],
+        kind: row[c.kind] ?? 'client', // a worker of an older version sends client rows without it
+        protocol: row[c.protocol],
         url: row[c.url],
+        listen: row[c.listen],
         state: row[c.state],
         localAddress: row[c.localAddress],
         remoteAddress: row[c.remoteAddress],
@@ -192,9 +208,18 @@ export function expandConnections(table: ConnectionsTable): ConnectionsReport {
   return { time: table.time, connections, busy: table.busy };
 }
 
-/** ConnectionInfo -> one row in CONNECTION_COLUMNS order (for workers that send objects). */
-export function connectionRow(info: ConnectionInfo): unknown[] {
-  return CONNECTION_COLUMNS.map((column) => info[column]);
+/** ConnectionInfo -> one row in CONNECTION_COLUMNS order (workers of an older version send client objects). */
+export function connectionRow(info: ConnectionInfo | ConnectionEntry): unknown[] {
+  const entry: ConnectionEntry =
+    'kind' in info
+      ? info
+      : {
+          ...info,
+          kind: 'client',
+          protocol: info.url.slice(0, Math.max(0, info.url.indexOf('://'))),
+          listen: null,
+        };
+  return CONNECTION_COLUMNS.map((column) => entry[column]);
 }
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
@@ -234,6 +259,7 @@ export function workerRow(
     lastError: slot.lastError,
     statsAge: stats ? seconds(now - receivedAt) : null,
     keys: stats?.keys ?? null,
+    server: stats?.server ?? null,
   };
 }
 
@@ -245,6 +271,7 @@ export function totalsOf(master: MasterStatus, workers: readonly WorkerStatus[])
     cpu: Math.round(((master.cpu ?? 0) + sum((w) => w.cpu)) * 10) / 10,
     memory: (master.memory ?? 0) + sum((w) => w.memory),
     connections: sum((w) => w.connections),
+    accepted: sum((w) => w.server?.connections ?? null),
     messagesIn: sum((w) => w.messagesIn),
     messagesOut: sum((w) => w.messagesOut),
     reconnects: sum((w) => w.reconnects),
