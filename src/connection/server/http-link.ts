@@ -57,6 +57,8 @@ export class HttpLink implements Link {
   /** Requests whose body is still arriving. */
   private receiving = 0;
   private closing = false;
+  /** Requests this connection has had: 0 = accepted, its first request not parsed yet. */
+  private requests = 0;
 
   constructor(
     private readonly owner: LinkOwner & { readonly remoteAddress: string },
@@ -70,6 +72,7 @@ export class HttpLink implements Link {
   /** A request arrived (node:http's 'request'): collect its body within the limit, then deliver it. */
   request(req: IncomingMessage, res: ServerResponse): void {
     const declared = Number(req.headers['content-length'] ?? 0);
+    this.requests++;
     if (declared > this.maxBody) return this.tooLarge(res, declared);
     this.receiving++;
     const chunks: Buffer[] = [];
@@ -151,8 +154,20 @@ export class HttpLink implements Link {
   /** Graceful: requests already received still get their answers (within closeTimeout), then the socket ends. */
   close(): void {
     this.closing = true;
-    if (this.waiting.length === 0 && this.receiving === 0) this.endSoon();
-    else setTimeout(() => this.socket.destroy(), this.closeTimeoutMs).unref();
+    if (this.waiting.length > 0 || this.receiving > 0) {
+      setTimeout(() => this.socket.destroy(), this.closeTimeoutMs).unref();
+      return;
+    }
+    if (this.requests > 0) return this.endSoon(); // idle keep-alive: end it, as node:http does
+    // Accepted just before the stop, its request still on the way: ending it now would leave the client
+    // with no answer (a reload under load showed 'socket hang up'). Wait for that request a moment; it is
+    // answered with Connection: close and the socket ends after the answer.
+    setTimeout(
+      () => {
+        if (this.waiting.length === 0 && this.receiving === 0) this.endSoon();
+      },
+      Math.min(1000, this.closeTimeoutMs),
+    ).unref();
   }
 
   private endSoon(): void {
