@@ -28,7 +28,14 @@ export interface RigOptions {
   log: (line: string) => void;
 }
 
-export const FAULTS = ['sigkill-worker', 'restart-server', 'stall-server', 'burst', 'block-worker', 'reload'];
+export const FAULTS = [
+  'sigkill-worker',
+  'restart-server',
+  'stall-server',
+  'burst',
+  'block-worker',
+  'reload',
+] as const;
 export type FaultName = (typeof FAULTS)[number];
 
 export interface FaultResult {

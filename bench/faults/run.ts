@@ -112,9 +112,16 @@ export function clean(s: LedgerSummary): boolean {
   );
 }
 
+function faultName(name: string): FaultName {
+  const known: readonly string[] = FAULTS;
+  if (!known.includes(name))
+    throw new Error(`FAULTS_LIST: unknown fault "${name}" (known: ${FAULTS.join(', ')})`);
+  return name as FaultName;
+}
+
 if (isMain(import.meta.url)) {
   const o = fullSize();
-  const list = process.env.FAULTS_LIST ? process.env.FAULTS_LIST.split(',') : FAULTS;
+  const list = process.env.FAULTS_LIST ? process.env.FAULTS_LIST.split(',').map(faultName) : FAULTS;
   const r = await runFaults(o, num('FAULTS_SETTLE_MS', 3000), num('FAULTS_CYCLES', 1), list);
   printSummary(r);
   if (process.env.FAULTS_JSON) {

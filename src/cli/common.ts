@@ -126,10 +126,12 @@ export async function lookupMaster(context: CliContext): Promise<Found | null> {
     case 'unresponsive':
       complain(context, `the master (pid ${lookup.pid}) is running but does not answer: ${lookup.reason}`);
       return { pid: lookup.pid, info: null };
-    case 'stale':
-      complain(context, `stale pid file ${context.config.pidFile}: ${lookup.reason}; removed it`);
-      removeStalePidFile(context.config.pidFile);
+    case 'stale': {
+      const failed = removeStalePidFile(context.config.pidFile);
+      const outcome = failed ? `could not remove it (${failed})` : 'removed it';
+      complain(context, `stale pid file ${context.config.pidFile}: ${lookup.reason}; ${outcome}`);
       return null;
+    }
     case 'stopped':
       return null;
     case 'foreign':

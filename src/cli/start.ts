@@ -67,13 +67,18 @@ async function startDaemon(context: CliContext): Promise<number> {
 }
 
 function banner(context: CliContext): string {
-  const rows = context.definitions.map((w) => `${w.name.padEnd(24)}${String(w.count).padEnd(8)}`);
-  const line = '-'.repeat(48);
+  // the listen column as in Workerman's banner: 'none' for a Worker without a server
+  const listens = context.definitions.map((w) => (typeof w.listen === 'string' && w.listen) || 'none');
+  const width = Math.max(8, ...listens.map((l) => l.length)) + 2;
+  const rows = context.definitions.map(
+    (w, i) => `${w.name.padEnd(24)}${listens[i]!.padEnd(width)}${String(w.count).padEnd(8)}`,
+  );
+  const line = '-'.repeat(Math.max(48, 32 + width));
   return [
     line,
     `workerman-ts/${VERSION}   Node/${process.version}   ${process.platform}`,
     line,
-    `${'worker'.padEnd(24)}${'count'.padEnd(8)}`,
+    `${'worker'.padEnd(24)}${'listen'.padEnd(width)}${'count'.padEnd(8)}`,
     ...rows,
     line,
     '',

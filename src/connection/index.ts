@@ -19,6 +19,7 @@ export type {
   AcceptedConnectionInfo,
   AcceptedState,
   HttpResponse,
+  PerMessageDeflateOptions,
   ServerCallbacks,
   ServerMessage,
   ServerSettings,

@@ -63,6 +63,20 @@ export function rememberHeaderSecrets(headers: Record<string, string>): void {
   }
 }
 
+/**
+ * @internal An accepted websocket upgrade: its client's secret headers and the query values of its request
+ * path (`/feed?token=...`), so that crash output about that client names neither. Once per handshake.
+ */
+export function rememberRequestSecrets(
+  headers: Record<string, string | string[] | undefined>,
+  path?: string,
+): void {
+  rememberHeaderSecrets(headers as Record<string, string>);
+  const query = path?.indexOf('?') ?? -1;
+  if (query < 0) return;
+  for (const value of new URLSearchParams(path!.slice(query + 1)).values()) remember(value);
+}
+
 const URL_IN_TEXT = /\b([a-z][a-z0-9+.-]*:\/\/)([^\s/@'"`<>]*@)?([^\s?#'"`<>]*)(\?[^\s#'"`<>]*)?/gi;
 
 /**

@@ -76,11 +76,13 @@ export function removePidFile(path: string, pid = process.pid): void {
 }
 
 /** Remove the pid file whatever it holds (a stale one). */
-export function removeStalePidFile(path: string): void {
+export function removeStalePidFile(path: string): string | null {
   try {
     unlinkSync(path);
-  } catch {
-    // already gone
+    return null;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' ? null : (code ?? 'failed'); // gone already is fine; EACCES is said
   }
 }
 
@@ -120,7 +122,7 @@ export async function findMaster(pidFile: string, timeoutMs = 3000): Promise<Mas
   if (pid === null) return foreign ? { state: 'foreign', pid: null, uid: owner } : { state: 'stopped' };
   if (Number.isNaN(pid) || pid <= 0)
     return foreign ? { state: 'foreign', pid: null, uid: owner } : stale(null, 'it does not hold a pid');
-  if (pid === process.pid) return stale(pid, `pid ${pid} is this process`);
+  if (pid === process.pid && !foreign) return stale(pid, `pid ${pid} is this process`);
   if (!isRunning(pid)) {
     // A master killed with SIGKILL leaves its control socket too; nobody can listen on a dead pid's path.
     try {

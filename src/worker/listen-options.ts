@@ -2,11 +2,10 @@
 // bad one fail `start` at once (in the master, before any process is forked) with a sentence naming it.
 import { ConfigError } from '../shared/config-error.js';
 import type { IncomingMessage } from 'node:http';
-import type { PerMessageDeflateOptions } from 'ws';
 import { Ws } from '../connection/protocol/ws.js';
 import { nodeHasReusePort, parseListenAddress, type ListenAddress } from '../connection/server/address.js';
 import type { TcpConnection } from '../connection/server/TcpConnection.js';
-import type { ServerMessage, ServerSettings } from '../connection/server/types.js';
+import type { PerMessageDeflateOptions, ServerMessage, ServerSettings } from '../connection/server/types.js';
 
 /** Options of a listening Worker (`new Worker('websocket://0.0.0.0:2346', options)`); each is also a property. */
 export interface ListenOptions {

@@ -44,8 +44,8 @@ export async function stopAccepting(barrier: () => Promise<void>): Promise<void>
 export async function closeAccepted(worker: Worker | null, deadline: number): Promise<void> {
   if (listener === null || worker === null) return;
   listener.closeConnections(1001, 'worker stopping');
-  while (worker.connections.size > 0 && Date.now() < deadline) await sleep(10);
-  if (worker.connections.size === 0) return;
+  while (listener.openCount() > 0 && Date.now() < deadline) await sleep(10);
+  if (listener.openCount() === 0) return;
   listener.destroyConnections();
   const hard = Date.now() + 200;
   while (worker.connections.size > 0 && Date.now() < hard) await sleep(10);

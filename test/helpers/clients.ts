@@ -52,6 +52,8 @@ export interface RawClient {
   waitFor(pattern: RegExp | string, timeoutMs?: number): Promise<string>;
   /** Resolves when the server ended or reset the connection ('end' | 'reset' | 'close'). */
   ended(timeoutMs?: number): Promise<string>;
+  /** How it ended so far, or null while it is open. */
+  endedHow(): string | null;
 }
 
 export function rawConnect(port: number, timeoutMs = 5000): Promise<RawClient> {
@@ -101,6 +103,7 @@ export function rawConnect(port: number, timeoutMs = 5000): Promise<RawClient> {
         ended(ms = 5000) {
           return waitUntil(() => how, 'the end of the connection', ms);
         },
+        endedHow: () => how,
       };
       function waitUntil<T>(get: () => T | null, what: string, ms: number): Promise<T> {
         return new Promise((res, rej) => {

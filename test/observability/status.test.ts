@@ -117,7 +117,9 @@ describe('status of a running master', () => {
     process.kill(worker(before, 'blocker', 0).pid!, 'SIGUSR2');
     await new Promise((r) => setTimeout(r, 200));
     const { report, ms } = await statusJson();
-    assert.equal(worker(report, 'blocker', 0).state, 'busy');
+    // busy: did not answer within 300 ms; unresponsive: nothing pushed for 3 s (a slow, loaded machine can
+    // take that long to run the status CLI). Both say "blocked", and totals.busy counts both.
+    assert.match(worker(report, 'blocker', 0).state, /^(busy|unresponsive)$/);
     assert.equal(worker(report, 'feed', 0).state, 'ready');
     assert.equal(report.totals.busy, 1);
     assert.ok(ms < 4000, `status took ${ms} ms (including node startup)`);

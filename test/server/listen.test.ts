@@ -11,7 +11,7 @@ let p: Running;
 const ports: Record<string, number> = {};
 
 before(async () => {
-  for (const k of ['ws', 'tcp', 'text', 'frame', 'http', 'digit', 'paused', 'idle'])
+  for (const k of ['ws', 'tcp', 'text', 'frame', 'http', 'digit', 'paused', 'idle', 'deflate'])
     ports[k] = await refusedPort();
   const script = app.write(
     'servers.mjs',
@@ -44,6 +44,8 @@ const frame = new Worker('frame://127.0.0.1:${ports.frame}', { name: 'frame' });
 frame.onMessage = (c, payload) => c.send(Buffer.concat([payload, payload]));
 const digit = new Worker('digit://127.0.0.1:${ports.digit}', { name: 'digit' });
 digit.onMessage = (c, d) => c.send(d.split('').reverse().join(''));
+const deflate = new Worker('websocket://127.0.0.1:${ports.deflate}', { name: 'deflate', perMessageDeflate: { threshold: 0 } });
+deflate.onMessage = (c, d) => c.send('deflated ' + d);
 const paused = new Worker('tcp://127.0.0.1:${ports.paused}', { name: 'paused' });
 paused.onConnect = (c) => {
   c.pauseRecv();
@@ -63,7 +65,7 @@ Worker.runAll();
 `,
   );
   p = run([script, 'start'], { cwd: app.dir });
-  await p.waitFor('Start success', 20_000);
+  await p.waitFor('Start success', 60_000);
 });
 
 after(async () => {
@@ -193,4 +195,16 @@ test('idleTimeout: a connection that sends nothing gets IDLE_TIMEOUT, then onClo
   await p.waitFor(
     /idle onError 10 nothing received from 127\.0\.0\.1:\d+: for 0\.3 s \(idleTimeout\)\n[^]*idle onClose/,
   );
+});
+
+test('websocket:// with perMessageDeflate: the extension is negotiated and messages go both ways', async () => {
+  const ws = await wsOpen(`ws://127.0.0.1:${ports.deflate}/`);
+  assert.match(ws.extensions, /permessage-deflate/);
+  ws.send('x'.repeat(1000));
+  assert.equal(await nextMessage(ws), 'deflated ' + 'x'.repeat(1000));
+  ws.close();
+  // the default is off: no extension on the other websocket:// Worker
+  const plain = await wsOpen(`ws://127.0.0.1:${ports.ws}/`);
+  assert.equal(plain.extensions, '');
+  plain.close();
 });

@@ -90,7 +90,7 @@ Worker.runAll();
 `,
     );
     const master = run([script, 'start'], { cwd: app.dir });
-    await master.waitFor('Start success', 30_000);
+    await master.waitFor('Start success', 60_000);
     const wsLoop = loop(() => wsAttempt(wsPort), 5);
     const httpLoop = loop(() => httpAttempt(httpPort), 5);
     await new Promise((r) => setTimeout(r, 300));
@@ -133,7 +133,7 @@ Worker.runAll();
 `,
     );
     const master = run([script, 'start'], { cwd: app.dir });
-    await master.waitFor('Start success', 20_000);
+    await master.waitFor('Start success', 60_000);
     const ws = await wsOpen(`ws://127.0.0.1:${port}/`);
     ws.send('x');
     const pid = String(await nextMessage(ws));
@@ -170,7 +170,7 @@ Worker.runAll();
 `,
     );
     const master = run([script, 'start'], { cwd: app.dir });
-    await master.waitFor('Start success', 20_000);
+    await master.waitFor('Start success', 60_000);
     const tcp = await rawConnect(tcpPort);
     tcp.socket.write('hi');
     await tcp.waitFor('hi');

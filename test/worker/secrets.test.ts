@@ -152,3 +152,35 @@ test('redact() masks URL credentials, query values and remembered header values'
   assert.equal(redact('accept text/plain-visible'), 'accept text/plain-visible', 'only secret headers');
   assert.equal(redact('no url here'), 'no url here');
 });
+
+test('accepted websocket clients: their secret headers and query values are masked in crash output', async () => {
+  const port = await refusedPort();
+  const serverApp = app.write(
+    'server.mjs',
+    `import { Worker } from 'workerman-ts';
+Worker.stdoutFile = new URL('server-out.log', import.meta.url).pathname;
+const w = new Worker('websocket://127.0.0.1:${port}', { name: 'srv', count: 1 });
+w.onWebSocketConnect = (conn, request) => { conn.seen = request.url + ' ' + request.headers.cookie + ' ' + request.headers.authorization; };
+w.onMessage = (conn) => { throw new Error('client ' + conn.seen + ' misbehaved'); };
+Worker.runAll();
+`,
+  );
+  const started = await cli(serverApp, ['start', '-d']);
+  assert.equal(started.code, 0, started.output);
+  try {
+    const { WebSocket } = await import('ws');
+    const client = new WebSocket(`ws://127.0.0.1:${port}/room?token=CLIENT-TOKEN-9`, {
+      headers: { Cookie: 'sid=CLIENT-COOKIE-10', Authorization: 'Bearer CLIENT-AUTH-11' },
+    });
+    await new Promise<void>((resolve, reject) => client.once('open', resolve).once('error', reject));
+    client.send('boom');
+    await new Promise<void>((resolve) => client.once('close', () => resolve()));
+    const out = () => readText(join(app.dir, 'server-out.log'));
+    await eventually(() => out().includes('uncaught exception'), 10_000, 'the crash');
+    assert.match(out(), /client \/room\?token=\*\*\* \*\*\* \*\*\* misbehaved/);
+    for (const secret of ['CLIENT-TOKEN-9', 'CLIENT-COOKIE-10', 'CLIENT-AUTH-11'])
+      assert.ok(!out().includes(secret), `${secret} in:\n${out()}`);
+  } finally {
+    assert.equal((await cli(serverApp, ['stop'])).code, 0);
+  }
+});

@@ -19,6 +19,8 @@ export interface AcceptingServer {
   readonly scheme: string;
   /** Listen address as shown, e.g. `websocket://0.0.0.0:2346`. */
   readonly display: string;
+  /** The server stopped accepting: a connection that opens now is closed (1001) right away. */
+  readonly stopping: boolean;
 }
 
 type Handler = 'onConnect' | 'onMessage' | 'onClose' | 'onBufferFull' | 'onBufferDrain';

@@ -56,9 +56,9 @@ export class HttpLink implements Link {
   private readonly waiting: ServerResponse[] = [];
   /** Requests whose body is still arriving. */
   private receiving = 0;
-  private closing = false;
-  /** Requests this connection has had: 0 = accepted, its first request not parsed yet. */
+  /** Requests seen on this connection: a stop waits a moment for the first one of a fresh connection. */
   private requests = 0;
+  private closing = false;
 
   constructor(
     private readonly owner: LinkOwner & { readonly remoteAddress: string },
@@ -71,8 +71,8 @@ export class HttpLink implements Link {
 
   /** A request arrived (node:http's 'request'): collect its body within the limit, then deliver it. */
   request(req: IncomingMessage, res: ServerResponse): void {
-    const declared = Number(req.headers['content-length'] ?? 0);
     this.requests++;
+    const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > this.maxBody) return this.tooLarge(res, declared);
     this.receiving++;
     const chunks: Buffer[] = [];
@@ -151,23 +151,27 @@ export class HttpLink implements Link {
   watchAlive(): void {}
   ping(): void {}
 
-  /** Graceful: requests already received still get their answers (within closeTimeout), then the socket ends. */
+  /**
+   * Graceful: requests already received still get their answers (within closeTimeout), then the socket
+   * ends. A connection that has not sent its first request yet gets up to a second for it (it was accepted
+   * just before the stop; its client is sending): that request is answered with `Connection: close`. An
+   * idle keep-alive connection ends at once, as Node's server.close() does.
+   */
   close(): void {
     this.closing = true;
     if (this.waiting.length > 0 || this.receiving > 0) {
       setTimeout(() => this.socket.destroy(), this.closeTimeoutMs).unref();
-      return;
+    } else if (this.requests === 0) {
+      setTimeout(
+        () => {
+          if (this.waiting.length === 0 && this.receiving === 0) this.endSoon();
+        },
+        Math.min(1000, this.closeTimeoutMs),
+      ).unref();
+      setTimeout(() => this.socket.destroy(), this.closeTimeoutMs + 1000).unref();
+    } else {
+      this.endSoon();
     }
-    if (this.requests > 0) return this.endSoon(); // idle keep-alive: end it, as node:http does
-    // Accepted just before the stop, its request still on the way: ending it now would leave the client
-    // with no answer (a reload under load showed 'socket hang up'). Wait for that request a moment; it is
-    // answered with Connection: close and the socket ends after the answer.
-    setTimeout(
-      () => {
-        if (this.waiting.length === 0 && this.receiving === 0) this.endSoon();
-      },
-      Math.min(1000, this.closeTimeoutMs),
-    ).unref();
   }
 
   private endSoon(): void {

@@ -65,13 +65,20 @@ export class Listener implements AcceptingServer {
         server.on('connection', (socket: Socket) => this.acceptHttp(socket));
         server.on('request', (req: IncomingMessage, res: ServerResponse) => this.request(req, res));
       } else {
-        server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+        server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+          this.fresh.delete(req.socket); // not a websocket client: answered and closed, not waited for
+          res.shouldKeepAlive = false;
           res.writeHead(426, { 'content-type': 'text/plain; charset=utf-8', upgrade: 'websocket' });
           res.end('this is a websocket:// server: connect with a websocket client\n');
         });
         server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) =>
           this.upgrade(req, socket, head),
         );
+        // TCP connections whose upgrade request has not arrived yet: a stopping worker waits for them
+        server.on('connection', (socket: Socket) => {
+          this.fresh.add(socket);
+          socket.once('close', () => this.fresh.delete(socket));
+        });
       }
       this.server = server;
     } else {
@@ -133,9 +140,27 @@ export class Listener implements AcceptingServer {
     return new ListenError(message, code, code in words);
   }
 
-  /** Stops accepting new connections (the open ones stay). In a cluster worker, the primary stops sending any. */
+  /** Set by unlisten(): connections accepted from now on are closed as soon as they are open. */
+  stopping = false;
+  /** websocket://: accepted sockets whose upgrade request is still to come. */
+  private readonly fresh = new Set<Socket>();
+
+  /**
+   * Stops accepting new connections (the open ones stay). In a cluster worker, the primary stops sending
+   * any. net.Server's close, not http.Server's: that one also destroys every connection that has no request
+   * in progress, including one accepted a moment ago whose first request is on its way (a reset for the
+   * client); those are answered and closed by closeConnections() instead.
+   */
   unlisten(): void {
-    if (this.server.listening) this.server.close();
+    this.stopping = true;
+    if (this.server.listening) net.Server.prototype.close.call(this.server);
+  }
+
+  /** Connections (and websocket:// sockets still to send their upgrade request) not closed yet. */
+  openCount(): number {
+    let n = this.fresh.size;
+    for (const conn of this.host.connections.values()) if (conn.server === this) n++;
+    return n;
   }
 
   /** Closes every open connection of this server: websocket close `code`, TCP FIN, HTTP after pending answers. */
@@ -147,6 +172,7 @@ export class Listener implements AcceptingServer {
   /** Drops every connection of this server that is still there. */
   destroyConnections(): void {
     for (const conn of [...this.host.connections.values()]) if (conn.server === this) conn.destroy();
+    for (const socket of this.fresh) socket.destroy();
   }
 
   // ---- accepting ----------------------------------------------------------------------------------------
@@ -176,6 +202,7 @@ export class Listener implements AcceptingServer {
     const cfg: LinkConfig = { ...shared, target: { ...shared.target, where: conn.remoteAddress } };
     conn._attach(acceptStreamLink(conn, cfg, socket));
     conn._watchIdle(socket);
+    if (this.stopping) conn.close(null, 1001); // accepted just before the stop: a clean FIN
   }
 
   private acceptHttp(socket: Tagged): void {
@@ -185,6 +212,7 @@ export class Listener implements AcceptingServer {
     socket[CONN] = conn;
     socket[HTTP] = link;
     conn._attach(link);
+    if (this.stopping) conn.close(null, 1001); // its first request is still answered (Connection: close)
   }
 
   private request(req: IncomingMessage, res: ServerResponse): void {
@@ -198,6 +226,7 @@ export class Listener implements AcceptingServer {
   }
 
   private upgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+    this.fresh.delete(socket);
     if (this.full(socket)) return;
     upgrade(this, this.webSocketServer(), req, socket, head);
   }

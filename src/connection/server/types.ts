@@ -1,7 +1,6 @@
 // Public types of the server side: what a listening Worker gives its accepted connections, the settings of
 // a server, and the snapshot `conn.info()` returns.
 import type { IncomingMessage } from 'node:http';
-import type { PerMessageDeflateOptions } from 'ws';
 import type { Callback } from '../settings.js';
 
 /**
@@ -12,6 +11,23 @@ import type { Callback } from '../settings.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- deliberate, see above
 export type ServerMessage = any;
+
+/**
+ * websocket:// permessage-deflate settings, passed to `ws` as they are (its `PerMessageDeflateOptions`;
+ * declared here so that TypeScript users need no `@types/ws`).
+ */
+export interface PerMessageDeflateOptions {
+  serverNoContextTakeover?: boolean;
+  clientNoContextTakeover?: boolean;
+  serverMaxWindowBits?: number;
+  clientMaxWindowBits?: number;
+  zlibDeflateOptions?: Record<string, unknown>;
+  zlibInflateOptions?: Record<string, unknown>;
+  /** Messages below this many bytes are not compressed (ws default 1024). */
+  threshold?: number;
+  /** Concurrent zlib calls (ws default 10). */
+  concurrencyLimit?: number;
+}
 
 /** Callbacks for accepted connections, each optional (`null` = none). */
 export interface ServerCallbacks<C> {

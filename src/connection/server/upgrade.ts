@@ -1,6 +1,7 @@
 // websocket://: one upgrade request from arrival to an open connection. onConnect, then
 // onWebSocketConnect(conn, request) (which may refuse with an HTTP status, also from a promise), then
 // `ws` answers the handshake. Requests that are not websocket handshakes are refused with 400 and onError.
+import { rememberRequestSecrets } from '../secrets.js';
 import { STATUS_CODES, type IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { WebSocket, WebSocketServer } from 'ws';
@@ -58,6 +59,7 @@ export function upgrade(
       fault(ConnectionError.PROTOCOL_ERROR, conn.remoteAddress, `invalid websocket handshake: ${bad}`),
     );
   }
+  rememberRequestSecrets(req.headers, req.url);
   const binary = server.settings.websocketType === Ws.BINARY_TYPE_ARRAYBUFFER;
   // Until ws takes the socket, its close is ours to report; afterwards the WebSocket's close event does it.
   let upgraded = false;
@@ -72,7 +74,8 @@ export function upgrade(
     watchDrain: () => undefined,
     watchAlive: () => undefined,
     ping: () => undefined,
-    close: () => void answerAndEnd(socket, 403), // conn.close() in onWebSocketConnect refuses
+    // conn.close() in onWebSocketConnect refuses (403); a stopping worker (close 1001) is unavailable (503)
+    close: (code: number) => void answerAndEnd(socket, code === 1001 ? 503 : 403),
     destroy: () => void socket.destroy(),
   });
   socket.once('close', closedEarly);
@@ -90,6 +93,8 @@ export function upgrade(
       conn._linkOpen(link, null);
       conn._watchIdle(socket); // after ws's setSocket, which clears socket timeouts
       socket.resume(); // paused while an async onWebSocketConnect ran
+      // arrived while the worker stops: open, then "going away", so the client reconnects elsewhere
+      if (server.stopping) conn.close(null, 1001, 'worker stopping');
     });
   };
 

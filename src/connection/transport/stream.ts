@@ -20,6 +20,9 @@ class StreamLink implements Link {
   private closed = false;
   private drainWatched = false;
   private pending: Buffer = EMPTY;
+  /** text:// reads after `pending` that have no line end yet (joined once, when the end arrives). */
+  private lineParts: Buffer[] = [];
+  private linePartsBytes = 0;
   /**
    * A package of a built-in protocol whose length is known but whose bytes are still arriving: allocated
    * once at its full size and filled chunk by chunk, so a large package costs one copy of its bytes (not a
@@ -116,9 +119,28 @@ class StreamLink implements Link {
   /** A delimited leftover (text://) ends at the first package end in `chunk`: delivers it, returns the rest. */
   private completeDelimited(chunk: Buffer, scan: ScanningProtocol): Buffer {
     const n = scan.inputAt(chunk, 0);
-    if (n <= 0) return chunk; // no end in this read either: the leftover grows (bounded by maxPackageSize)
-    const whole = Buffer.concat([this.pending, chunk.subarray(0, n)]);
+    if (n <= 0) {
+      // No end in this read either: keep the read as it is (a copy of the whole leftover per read made a
+      // 10 MiB line cost ~1 GB of copying and seconds of CPU: found by bench/hostile), bounded by
+      // maxPackageSize.
+      this.lineParts.push(chunk);
+      this.linePartsBytes += chunk.length;
+      const total = this.pending.length + this.linePartsBytes;
+      const max = this.cfg.maxPackageSize;
+      if (total > max)
+        this.fault(
+          fault(
+            ConnectionError.PACKAGE_TOO_LARGE,
+            this.cfg.target.where,
+            `${total} bytes without a complete package (maxPackageSize ${max})`,
+          ),
+        );
+      return EMPTY;
+    }
+    const whole = Buffer.concat([this.pending, ...this.lineParts, chunk.subarray(0, n)]);
     this.pending = EMPTY;
+    this.lineParts = [];
+    this.linePartsBytes = 0;
     if (this.splitScanning(whole, scan) < 0) return EMPTY; // faulted (e.g. longer than maxPackageSize)
     return n === chunk.length ? EMPTY : chunk.subarray(n);
   }
@@ -237,6 +259,7 @@ class StreamLink implements Link {
     if (this.closed) return;
     this.closed = true;
     this.pending = EMPTY;
+    this.lineParts = [];
     this.partial = null;
     this.owner._linkClosed(this, null, '');
   }
