@@ -123,8 +123,8 @@ test(
           const c = await rawConnect(ports[scheme]!);
           try {
             if (scheme === 'text') {
-              await writeSplit(c, Buffer.from((msgs as string[]).map((m) => `${m}\n`).join('')), split);
-              const want = (msgs as string[]).map((m) => JSON.stringify(m));
+              await writeSplit(c, Buffer.from(msgs.map((m) => `${m}\n`).join('')), split);
+              const want = msgs.map((m) => JSON.stringify(m));
               await c.waitFor(new RegExp(`(?:[^\\n]*\\n){${want.length}}`), 8000);
               const got = c.received().toString('utf8').split('\n').slice(0, want.length);
               assert.deepEqual(got, want);
