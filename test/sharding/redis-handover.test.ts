@@ -96,10 +96,7 @@ test(
         [...during.values()].every((id) => id === 0),
         'slot 0 took over every key while slot 1 was frozen',
       );
-      await copy.waitFor(
-        /bots#1 \(pid \d+\): lease lost \(no renewal for \d+ ms\): dropping \d+ keys/,
-        10_000,
-      );
+      await copy.waitFor(/bots#1 pid:\d+ lease lost \(no renewal for \d+ ms\): dropping \d+ keys/, 10_000);
       await sleep(TTL_MS);
       await converged(app, deadAt, 'after the thaw');
       assert.deepEqual(slotOfKeys(readOwnership(app.dir, deadAt)), slots, 'slot 1 got its keys back');
