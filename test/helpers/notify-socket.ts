@@ -84,7 +84,7 @@ export async function bindNotifySocket(address: string): Promise<NotifySocket> {
   return {
     address,
     messages: () => messages,
-    waitFor(match, from = 0, timeoutMs = 15_000) {
+    waitFor(match, from = 0, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
           for (let i = from; i < messages.length; i++) {
