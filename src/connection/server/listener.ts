@@ -75,10 +75,7 @@ export class Listener implements AcceptingServer {
           this.upgrade(req, socket, head),
         );
         // TCP connections whose upgrade request has not arrived yet: a stopping worker waits for them
-        server.on('connection', (socket: Socket) => {
-          this.fresh.add(socket);
-          socket.once('close', () => this.fresh.delete(socket));
-        });
+        server.on('connection', (socket: Socket) => this.trackFresh(socket));
       }
       this.server = server;
     } else {
@@ -144,6 +141,20 @@ export class Listener implements AcceptingServer {
   stopping = false;
   /** websocket://: accepted sockets whose upgrade request is still to come. */
   private readonly fresh = new Set<Socket>();
+  /** `fresh`'s size at which sockets that closed before their upgrade request are swept out. */
+  private sweepAt = 64;
+
+  /**
+   * No close listener per socket (it would stay for the connection's whole life, ~200 B each): sockets that
+   * closed before upgrading are swept when the set has doubled, so a flood of them stays bounded.
+   */
+  private trackFresh(socket: Socket): void {
+    if (this.fresh.size >= this.sweepAt) {
+      for (const s of this.fresh) if (s.destroyed) this.fresh.delete(s);
+      this.sweepAt = Math.max(64, this.fresh.size * 2);
+    }
+    this.fresh.add(socket);
+  }
 
   /**
    * Stops accepting new connections (the open ones stay). In a cluster worker, the primary stops sending
@@ -158,7 +169,8 @@ export class Listener implements AcceptingServer {
 
   /** Connections (and websocket:// sockets still to send their upgrade request) not closed yet. */
   openCount(): number {
-    let n = this.fresh.size;
+    let n = 0;
+    for (const socket of this.fresh) if (!socket.destroyed) n++;
     for (const conn of this.host.connections.values()) if (conn.server === this) n++;
     return n;
   }
