@@ -174,7 +174,8 @@ const SECONDS = [
   'closeTimeout',
 ] as const;
 const BYTES = ['maxSendBufferSize', 'maxPackageSize'] as const;
-const CALLBACKS = [
+/** The connection callbacks, the same names on a client connection and on a listening Worker. */
+export const CALLBACKS = [
   'onConnect',
   'onWebSocketConnect',
   'onMessage',

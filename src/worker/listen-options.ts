@@ -3,6 +3,7 @@
 import { ConfigError } from '../shared/config-error.js';
 import type { IncomingMessage } from 'node:http';
 import { Ws } from '../connection/protocol/ws.js';
+import { CALLBACKS } from '../connection/settings.js';
 import { nodeHasReusePort, parseListenAddress, type ListenAddress } from '../connection/server/address.js';
 import type { TcpConnection } from '../connection/server/TcpConnection.js';
 import type { PerMessageDeflateOptions, ServerMessage, ServerSettings } from '../connection/server/types.js';
@@ -54,16 +55,6 @@ export const LISTEN_DEFAULTS = {
   closeTimeout: 2,
   idleTimeout: 0,
 };
-
-const CALLBACKS = [
-  'onConnect',
-  'onWebSocketConnect',
-  'onMessage',
-  'onClose',
-  'onError',
-  'onBufferFull',
-  'onBufferDrain',
-] as const;
 
 type Listening = Required<Omit<ListenOptions, (typeof CALLBACKS)[number]>> & { name: string };
 
