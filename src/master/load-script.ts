@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import { Worker } from '../worker/Worker.js';
 import { evaluateWorkersModule } from '../worker/workers-module.js';
 import { RuntimeStartError } from './errors.js';
+import { importModule } from '../shared/import-module.js';
 
 type Receiver = (definitions: Worker[]) => void;
 
@@ -38,7 +39,7 @@ async function loadOne(script: string): Promise<Worker[]> {
   };
   try {
     // A fresh module instance each time, so the script runs again for a second runtime.
-    await import(`${pathToFileURL(script).href}?runtime=${++loads}`);
+    await importModule(`${pathToFileURL(script).href}?runtime=${++loads}`);
   } catch (err) {
     const detail = err instanceof Error ? err.message : String(err);
     throw new RuntimeStartError(`could not load start script ${script}: ${detail}`);

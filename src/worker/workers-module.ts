@@ -4,6 +4,7 @@
 // Worker.runAll() the module or the export calls does nothing). The host
 // and every worker process evaluate it the same way, so the definitions line up by index.
 import { pathToFileURL } from 'node:url';
+import { importModule } from '../shared/import-module.js';
 import { Worker, withoutRunAll } from './Worker.js';
 
 export const ENV_WORKERS_MODULE = 'WORKERMAN_TS_MODULE';
@@ -12,7 +13,7 @@ export const ENV_WORKERS_EXPORT = 'WORKERMAN_TS_EXPORT';
 /** Import `path` (a fresh instance when `fresh` is set) and return the Workers its export `name` defines. */
 export async function evaluateWorkersModule(path: string, name: string, fresh?: string): Promise<Worker[]> {
   const url = pathToFileURL(path).href + (fresh ? `?${fresh}` : '');
-  const mod = (await withoutRunAll(() => import(url))) as Record<string, unknown>;
+  const mod = (await withoutRunAll(() => importModule(url))) as Record<string, unknown>;
   Worker.takeDefinitions(); // definitions made while loading belong to other exports
   if (!(name in mod)) {
     throw new TypeError(
