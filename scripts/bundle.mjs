@@ -82,6 +82,9 @@ const shim = (importer, body) =>
   ].join('\n');
 writeFileSync(`${OUT}/index.js`, shim('./', `export const { ${names.sort().join(', ')} } = core;`));
 writeFileSync(`${OUT}/worker/module-entry.js`, shim('../', 'await core.runModuleEntry();'));
+// tsc's maps of the two files the shims replaced would point a debugger at the wrong code.
+rmSync(`${OUT}/index.js.map`, { force: true });
+rmSync(`${OUT}/worker/module-entry.js.map`, { force: true });
 
 await build({
   ...COMMON,
@@ -94,11 +97,11 @@ await build({
 // esbuild keeps the entry's #! line; the bin also needs to stay executable when run from a clone.
 chmodSync('dist/bin/worker.js', 0o755);
 
-// The code cache for plain `node`: a process that imports the package writes it when it exits.
-const warm = spawnSync(process.execPath, ['--input-type=module', '-e', `import './${OUT}/index.js';`], {
+// The code cache for plain `node` (no flags: the key is the flag set, src/core-loader.ts): a process
+// that imports the package writes it when it exits.
+const warm = spawnSync(process.execPath, [`${OUT}/index.js`], {
   stdio: 'inherit',
   env: { ...process.env, NODE_OPTIONS: '' },
   timeout: 60_000,
 });
-if (warm.status !== 0)
-  throw new Error(`bundle: importing ${OUT}/index.js failed (${warm.status ?? warm.signal})`);
+if (warm.status !== 0) throw new Error(`bundle: node ${OUT}/index.js failed (${warm.status ?? warm.signal})`);

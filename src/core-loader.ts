@@ -5,8 +5,10 @@
 // an earlier run instead (docs/perf/cli.md has the figures).
 //
 // The cache sits next to the bundle, one file per Node version and flag set (V8 rejects a cache made
-// under other flags, e.g. --expose-gc): the build writes the one for plain `node`; a process that finds
-// none, or one V8 rejects, writes it when it exits (best effort: a read-only install just goes without).
+// under other flags, e.g. --expose-gc) and per role: a worker, a daemon master and each CLI verb run
+// different code, and a cache holds what the process that wrote it had compiled, so each role gets the
+// functions it runs. The build writes the plain `node` one for other processes; a process that finds
+// none, or one V8 rejects, writes its own when it exits (best effort: a read-only install goes without).
 // It is never read from anywhere less trusted than the bundle itself (a cache is compiled code).
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -34,6 +36,11 @@ export function loadCore(url: URL): Exports {
   const file = fileURLToPath(url);
   let exports = loaded.get(file);
   if (exports) return exports;
+  if (process.sourceMapsEnabled) {
+    exports = requireForSourceMaps(file);
+    loaded.set(file, exports);
+    return exports;
+  }
   const cacheFile = cachePath(file);
   let cachedData: Buffer | undefined;
   try {
@@ -59,12 +66,35 @@ export function loadCore(url: URL): Exports {
   return exports;
 }
 
-/** `<bundle>.<key>.cache`, the key naming the Node version, architecture and flags (V8 checks them). */
+/**
+ * Under --enable-source-maps: Node 20 maps the stack frames of files its CommonJS loader compiled, not of
+ * node:vm scripts, so the bundle is required as a plain file (no code cache) and reaches the loader's
+ * import() through a global of that name instead of the wrapper's parameter.
+ */
+function requireForSourceMaps(file: string): Exports {
+  (globalThis as Record<string, unknown>).__wmImportModule = (specifier: string) => import(specifier);
+  return createRequire(file)(file) as Exports;
+}
+
+/** The CLI's verbs (src/cli/verbs.ts): a fixed list, so arbitrary arguments never name a cache file. */
+const VERBS = new Set(['start', 'stop', 'restart', 'reload', 'status', 'connections']);
+
+/** What this process is: `worker`, `daemon` (the detached master), a CLI verb, or `other`. */
+function role(): string {
+  // Set by node:cluster in every worker, and by cli/daemon.ts in the daemon (before it loads anything).
+  if (process.env.NODE_UNIQUE_ID !== undefined) return 'worker';
+  if (process.env.WORKERMAN_TS_DAEMON === '1') return 'daemon';
+  return process.argv.slice(2).find((a) => VERBS.has(a)) ?? 'other';
+}
+
+/**
+ * `<bundle>.<key>.<role>.cache`, the key naming the Node version, architecture and flags (V8 checks them).
+ */
 export function cachePath(file: string): string {
   const flags = `${process.version} ${process.arch} ${process.execArgv.join(' ')} ${process.env.NODE_OPTIONS ?? ''}`;
   let hash = 0x811c9dc5; // FNV-1a: a name, not a check (V8 verifies the cache itself)
   for (let i = 0; i < flags.length; i++) hash = Math.imul(hash ^ flags.charCodeAt(i), 0x01000193) >>> 0;
-  return `${file}.${hash.toString(16).padStart(8, '0')}.cache`;
+  return `${file}.${hash.toString(16).padStart(8, '0')}.${role()}.cache`;
 }
 
 function writeCache(script: Script, cacheFile: string): void {

@@ -43,6 +43,8 @@ export interface CliContext {
   daemon: boolean;
   graceful: boolean;
   json: boolean;
+  /** `status --pushed`: the counters the workers pushed, not asked for now (docs/status.md). */
+  pushed: boolean;
   /** The argv after the script (verb and flags), passed on to a daemon re-spawn. */
   argv: string[];
   definitions: Worker[];

@@ -23,6 +23,7 @@ Commands:
   restart        Stop, then start.                       -d  daemon, -g  graceful stop
   reload         Replace every worker, two at a time.    -g  gracefully
   status         Show every process.                     -d  live, --json  machine-readable
+                 --pushed  counters as workers pushed them (up to ~1.3 s old), late ones asked
   connections    List every client connection.           --json  machine-readable
 
 Options:
@@ -46,6 +47,7 @@ export async function runCli(definitions: Worker[], script: string, argv: string
         daemon: { type: 'boolean', short: 'd' },
         graceful: { type: 'boolean', short: 'g' },
         json: { type: 'boolean' },
+        pushed: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -71,6 +73,10 @@ export async function runCli(definitions: Worker[], script: string, argv: string
     );
     return EXIT.USAGE;
   }
+  if (values.pushed && verb !== 'status') {
+    process.stderr.write(`--pushed applies to status only, not to ${verb}.\n\n${usage(scriptName)}`);
+    return EXIT.USAGE;
+  }
   let config;
   try {
     config = resolveConfig(script, definitions);
@@ -85,6 +91,7 @@ export async function runCli(definitions: Worker[], script: string, argv: string
     daemon: values.daemon ?? false,
     graceful: values.graceful ?? false,
     json: values.json ?? false,
+    pushed: values.pushed ?? false,
     argv,
     definitions,
     config,

@@ -17,13 +17,25 @@ import {
 
 export async function runStatus(context: CliContext): Promise<number> {
   if (context.daemon && !context.json) return live(context);
-  const answer = await askMaster<StatusReport>(context, 'status');
+  const answer = await askMaster<StatusReport>(context, 'status', statusArgs(context));
   if (!answer.ok) return answer.exit;
   const report = answer.value;
   process.stdout.write(
     context.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderStatus(context, report)}\n`,
   );
   return EXIT.OK;
+}
+
+function statusArgs(context: CliContext): Record<string, unknown> {
+  return context.pushed ? { counters: 'pushed' } : {};
+}
+
+/** "counters: pushed by the workers, the oldest 0.84 s ago (1 of 4 asked now)" */
+function countersLine(report: StatusReport): string {
+  const c = report.counters;
+  const age = c.oldestAge === null ? 'none yet' : `the oldest ${c.oldestAge.toFixed(2)} s old`;
+  if (c.source === 'live') return `counters: asked from ${c.asked} workers now, ${age}`;
+  return `counters: as pushed by the workers, ${age} (${c.asked} of ${report.workers.length} asked now)`;
 }
 
 /** `status -d`: clear, print, wait a second, again; Ctrl-C ends it with exit 0. */
@@ -35,7 +47,7 @@ async function live(context: CliContext): Promise<number> {
   process.on('SIGTERM', onSignal);
   try {
     for (;;) {
-      const answer = await askMaster<StatusReport>(context, 'status');
+      const answer = await askMaster<StatusReport>(context, 'status', statusArgs(context));
       if (!answer.ok) return answer.exit;
       // Redraw in place on a terminal; piped to a file or a pager, one frame after the other.
       const clear = process.stdout.isTTY ? '\x1b[H\x1b[2J' : '';
@@ -171,6 +183,7 @@ export function renderStatus(context: CliContext, report: StatusReport): string 
     `workerman-ts/${report.version}   Node/${report.node}   ${report.platform}`,
     `start time: ${new Date(report.master.startedAt).toISOString()}   uptime ${formatDuration(report.master.uptime)}   load average: ${report.loadAverage.join(', ')}`,
     `${report.definitions.length} worker definitions   ${t.processes} processes   ${t.restarts} restarts   ${t.failed} failed   ${t.busy} busy`,
+    countersLine(report),
     definitions,
     ...failedIds.map((w) => paint(`${w.name}#${w.id} failed: ${w.lastError}`, 'red', colour)),
     ...(report.master.log?.error

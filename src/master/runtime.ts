@@ -24,7 +24,7 @@ import type { ReloadResult } from './reload.js';
 import { packagePath } from '../package-path.js';
 import { snapshot, type SlotSnapshot } from './slot-snapshot.js';
 import type { Endpoints } from './status/endpoints.js';
-import type { StatusService, ConnectionsReport, StatusReport } from './status/index.js';
+import type { StatusService, ConnectionsReport, StatusReport, StatusRequest } from './status/index.js';
 import type { Supervisor, WorkerDefinition } from './supervisor.js';
 import type { ChannelRelay, ChannelRelayStats } from './channel-relay.js';
 
@@ -188,7 +188,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   }
 
   /** Every process with CPU, memory and counters: the document `status --json` prints (docs/status.md). */
-  status(options: { busyAfterMs?: number } = {}): Promise<StatusReport> {
+  status(options: StatusRequest = {}): Promise<StatusReport> {
     return this.statusService.status(options);
   }
 

@@ -32,7 +32,9 @@ function busyAfter(args: Record<string, unknown>): { busyAfterMs?: number } {
 export function controlCommands(master: ControlledMaster): Record<string, ControlHandler> {
   return {
     ping: () => master.info(),
-    status: (args) => master.runtime.status(busyAfter(args)),
+    // `{ counters: 'pushed' }` (status --pushed): counters as the workers pushed them, late ones asked.
+    status: (args) =>
+      master.runtime.status({ ...busyAfter(args), counters: args.counters === 'pushed' ? 'pushed' : 'live' }),
     // `{ format: 'stream' }` (what the CLI asks for): the compact ConnectionsTable in parts, one
     // `{ worker, rows }` per worker as it answers, then `{ time, columns, busy }`; without it the
     // ConnectionsReport as documented.

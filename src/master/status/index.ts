@@ -5,7 +5,7 @@ import { logFileHealth } from '../log-health.js';
 import { UNRESPONSIVE_AFTER_MS } from '../hang-watch.js';
 import type { Worker as ClusterWorker } from 'node:cluster';
 import { loadavg } from 'node:os';
-import { CONNECTION_COLUMNS } from '../../shared/messages.js';
+import { CONNECTION_COLUMNS, STATS_PUSH_INTERVAL_MS } from '../../shared/messages.js';
 import { VERSION } from '../../version.js';
 import type { Slot, Supervisor, WorkerDefinition } from '../supervisor.js';
 import { StatsCollector, type Answer, type StatsMessage } from './collector.js';
@@ -34,6 +34,12 @@ export interface StatusOptions {
 export interface StatusRequest {
   /** Override the busy deadline for this request. */
   busyAfterMs?: number;
+  /**
+   * `live` (default): ask every worker now. `pushed`: use the counters a worker pushed if its last push is
+   * on time (at most one push period plus the busy deadline ago, so its event loop ran that recently) and
+   * ask only the others, which show as `busy` if they miss the deadline as before.
+   */
+  counters?: 'live' | 'pushed';
 }
 
 /** Pushed counters older than this many push periods mark a worker busy without asking it (metrics). */
@@ -117,20 +123,29 @@ export class StatusService {
   /** Ask every worker for fresh counters (busy after the deadline) and build the status document. */
   async status(request: StatusRequest = {}): Promise<StatusReport> {
     const live = this.supervisor.liveProcesses();
+    const deadline = request.busyAfterMs ?? this.busyAfterMs;
+    const pushed = request.counters === 'pushed';
+    // Pushed: a worker whose last push is on time needs no question; one that is late is asked.
+    const now = Date.now();
+    const onTime = (pid: number) => {
+      const last = this.collector.last(pid);
+      return last !== null && now - last.receivedAt <= STATS_PUSH_INTERVAL_MS + deadline;
+    };
+    const asked = pushed ? live.filter((w) => !onTime(w.process.pid ?? 0)) : live;
     // A process not sampled yet (asked right after start or a restart): sample it with the counters.
     const unsampled = [process.pid, ...live.map((w) => w.process.pid ?? 0)].some(
       (pid) => this.sampler.get(pid) === null,
     );
     const [answers] = await Promise.all([
-      this.collector.request(live, false, request.busyAfterMs ?? this.busyAfterMs),
+      asked.length > 0 ? this.collector.request(asked, false, deadline) : new Map<number, Answer>(),
       unsampled ? this.sampler.sample() : undefined,
     ]);
-    return this.build(live, answers);
+    return this.build(live, answers, { source: pushed ? 'pushed' : 'live', asked: asked.length });
   }
 
   /** The status document from the counters workers pushed last, without asking them (for /metrics). */
   snapshot(): StatusReport {
-    return this.build(this.supervisor.liveProcesses(), null);
+    return this.build(this.supervisor.liveProcesses(), null, { source: 'pushed', asked: 0 });
   }
 
   /** Every connection of every worker that answers before the deadline. */
@@ -172,7 +187,11 @@ export class StatusService {
     return { time: Date.now(), columns: [...CONNECTION_COLUMNS], busy, order };
   }
 
-  private build(live: readonly ClusterWorker[], answers: Map<number, Answer> | null): StatusReport {
+  private build(
+    live: readonly ClusterWorker[],
+    answers: Map<number, Answer> | null,
+    source: Omit<StatusReport['counters'], 'oldestAge'>,
+  ): StatusReport {
     const now = Date.now();
     const masterUsage = this.sampler.get(process.pid);
     const master: MasterStatus = {
@@ -225,9 +244,17 @@ export class StatusService {
       master,
       definitions: definitionsOf(this.supervisor.slots),
       workers,
+      counters: { ...source, oldestAge: oldestAge(workers) },
       totals: totalsOf(master, workers),
     };
   }
+}
+
+function oldestAge(workers: readonly WorkerStatus[]): number | null {
+  let oldest: number | null = null;
+  for (const w of workers)
+    if (w.statsAge !== null && (oldest === null || w.statsAge > oldest)) oldest = w.statsAge;
+  return oldest;
 }
 
 function definitionsOf(slots: readonly Slot[]): StatusReport['definitions'] {

@@ -88,6 +88,12 @@ export interface StatusReport {
   master: MasterStatus;
   definitions: DefinitionStatus[];
   workers: WorkerStatus[];
+  /**
+   * Where the workers' counters came from: `live` (every worker asked for this report) or `pushed` (the
+   * counters each worker sends every second, asking only those whose push is late); how many workers were
+   * asked, and the age in seconds of the oldest counters shown (`null` when none are shown).
+   */
+  counters: { source: 'live' | 'pushed'; asked: number; oldestAge: number | null };
   totals: {
     processes: number;
     cpu: number;
