@@ -97,6 +97,10 @@ await build({
 // esbuild keeps the entry's #! line; the bin also needs to stay executable when run from a clone.
 chmodSync('dist/bin/worker.js', 0o755);
 
+// Caches are made for this machine's Node; npm pack leaves them out (a nested .npmignore applies inside
+// the "files" directories), and an installed package writes its own on first use.
+writeFileSync(`${OUT}/.npmignore`, '*.cache\n*.tmp\n');
+
 // The code cache for plain `node` (no flags: the key is the flag set, src/core-loader.ts): a process
 // that imports the package writes it when it exits.
 const warm = spawnSync(process.execPath, [`${OUT}/index.js`], {
