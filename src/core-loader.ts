@@ -79,11 +79,13 @@ function requireForSourceMaps(file: string): Exports {
 /** The CLI's verbs (src/cli/verbs.ts): a fixed list, so arbitrary arguments never name a cache file. */
 const VERBS = new Set(['start', 'stop', 'restart', 'reload', 'status', 'connections']);
 
-/** What this process is: `worker`, `daemon` (the detached master), a CLI verb, or `other`. */
+/** What this process is: `daemon` (the detached master), `worker`, a CLI verb, or `other`. */
 function role(): string {
-  // Set by node:cluster in every worker, and by cli/daemon.ts in the daemon (before it loads anything).
-  if (process.env.NODE_UNIQUE_ID !== undefined) return 'worker';
+  // Set by cli/daemon.ts in the daemon's environment (removed only once the daemon runs its verb).
   if (process.env.WORKERMAN_TS_DAEMON === '1') return 'daemon';
+  // A worker has an IPC channel (node:cluster removes NODE_UNIQUE_ID before user code runs, and loading
+  // node:cluster to ask would cost every CLI verb); so does any forked child, which is fine for a name.
+  if (typeof process.send === 'function') return 'worker';
   return process.argv.slice(2).find((a) => VERBS.has(a)) ?? 'other';
 }
 
