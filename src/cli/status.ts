@@ -160,6 +160,7 @@ export function renderStatus(context: CliContext, report: StatusReport): string 
       { title: 'worker', value: (d) => d.name },
       { title: 'count', value: (d) => String(d.count), right: true },
       { title: 'reloadable', value: (d) => (d.reloadable ? 'yes' : 'no') },
+      { title: 'spare', value: (d) => String(d.spare ?? 0), right: true },
       { title: 'restarts', value: (d) => String(d.restarts), right: true },
       {
         title: 'failed slots',

@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { useAppDir, run, waitGone } from '../helpers/processes.js';
+import { isAlive, useAppDir, run, waitGone } from '../helpers/processes.js';
 import { refusedPort } from '../helpers/servers.js';
+import { cli, eventually, readPid, readText, testApp } from './cli-helpers.js';
 
 const app = useAppDir();
 
@@ -238,4 +239,32 @@ await rt.stop();
   assert.match(out, /text RuntimeStartError: Worker "feed": spare must be .*, got "1"/);
   assert.match(out, /plain spares 0 pids 2 status 0/);
   assert.doesNotMatch(out, /STARTED/);
+});
+
+test('CLI: status shows the spare after the slots, the log names it, stop ends it', async () => {
+  const { script, pidFile, logFile } = testApp(
+    `import { Worker } from 'workerman-ts';\nconst w = new Worker({ name: 'feed', count: 2, spare: 1 });\nw.onWorkerStart = () => {};\nWorker.runAll();\n`,
+  );
+  const start = await cli(script, ['start', '-d']);
+  assert.equal(start.code, 0, start.output);
+  const master = readPid(pidFile)!;
+  const spare = await eventually(
+    async () => {
+      const status = await cli(script, ['status', '--json']);
+      const report = JSON.parse(status.output) as { spares: { pid: number; state: string }[] };
+      return report.spares.find((s) => s.state === 'warm')?.pid ?? null;
+    },
+    15_000,
+    'a warm spare',
+  );
+  const status = await cli(script, ['status']);
+  assert.equal(status.code, 0, status.output);
+  assert.match(status.output, /feed\s+2\s+yes\s+1\s+0/); // the definitions table: count, reloadable, spare, restarts
+  assert.match(status.output, new RegExp(`${spare}\\s+feed spare\\s+spare`));
+  assert.match(status.output, /1 worker definitions\s+3 processes/); // the master and two slots: the spare is no slot
+  assert.match(readText(logFile), new RegExp(`spare for feed started, pid ${spare}`));
+  const stop = await cli(script, ['stop']);
+  assert.equal(stop.code, 0, stop.output);
+  await waitGone([master, spare]);
+  assert.ok(!isAlive(spare));
 });
