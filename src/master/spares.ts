@@ -6,6 +6,7 @@
 // A spare is no slot: it holds no connections, does not listen, runs no onWorkerStart and pushes no stats.
 import type { Worker as ClusterWorker } from 'node:cluster';
 import { decideExit, type RestartPolicy, type SlotHistory } from './restart-policy.js';
+import type { WorkerMessage } from '../shared/messages.js';
 import type { WorkerDefinition } from './supervisor-types.js';
 
 /** One spare as `rt.spares` and `status` show it. */
@@ -25,6 +26,14 @@ interface Spare {
   readonly startedAt: number;
   /** Epoch ms it became warm; 0 before. */
   warmAt: number;
+  /** What its module-level code sent before it had a slot (a Channel subscribe): handled once it takes one. */
+  readonly held: WorkerMessage[];
+}
+
+/** A spare leaving the pool for a slot, with the messages held for that slot. */
+export interface TakenSpare {
+  process: ClusterWorker;
+  held: WorkerMessage[];
 }
 
 /** What the pool needs of the supervisor: forking a spare, its stopping flag, messages and events. */
@@ -81,10 +90,11 @@ export class SparePool {
   }
 
   /** A warm spare of `definition` for a slot to take (it leaves the pool), or null. */
-  take(definition: WorkerDefinition): ClusterWorker | null {
+  take(definition: WorkerDefinition): TakenSpare | null {
     const i = this.spares.findIndex((s) => s.definition === definition && s.state === 'warm');
     if (i < 0) return null;
-    return this.spares.splice(i, 1)[0]!.process;
+    const [spare] = this.spares.splice(i, 1);
+    return { process: spare!.process, held: spare!.held };
   }
 
   /**
@@ -122,8 +132,11 @@ export class SparePool {
     }));
   }
 
-  /** A message of ours from a spare: it is warm, or (stopping) it waits for the barrier of its stop. */
-  onMessage(worker: ClusterWorker, message: { wm: string; seq?: number }): void {
+  /**
+   * A message of ours from a spare: it is warm; it waits for a barrier (before it says so, or in its stop);
+   * anything else its module-level code sent (Channel) is held for the slot it will take.
+   */
+  onMessage(worker: ClusterWorker, message: WorkerMessage): void {
     const spare = this.spares.find((s) => s.process === worker);
     if (!spare) return;
     if (message.wm === 'spareReady' && spare.state === 'starting') {
@@ -134,7 +147,9 @@ export class SparePool {
       h.lastError = null;
       this.host.spareReady(spare.definition, worker.process.pid ?? 0);
     } else if (message.wm === 'sync') {
-      this.host.sync(worker, message.seq ?? 0);
+      this.host.sync(worker, message.seq);
+    } else if (message.wm !== 'stats' && message.wm !== 'spareReady') {
+      spare.held.push(message);
     }
   }
 
@@ -176,7 +191,7 @@ export class SparePool {
 
   private fork(definition: WorkerDefinition): void {
     const process = this.host.forkSpare(definition);
-    this.spares.push({ definition, process, state: 'starting', startedAt: Date.now(), warmAt: 0 });
+    this.spares.push({ definition, process, state: 'starting', startedAt: Date.now(), warmAt: 0, held: [] });
   }
 }
 

@@ -95,12 +95,14 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
 
   /** Give `slot` a new process of its own: a warm spare of its Worker when there is one, else a fork. */
   replace(slot: Slot): void {
-    const spare = this.spares.take(slot.definition);
-    if (!spare) return void this.fork(slot);
+    const taken = this.spares.take(slot.definition);
+    if (!taken) return void this.fork(slot);
+    const { process: spare, held } = taken;
     this.slotOf.set(spare, slot);
     this.adopt(slot, spare);
     this.send(spare, { wm: 'takeSlot', id: slot.id });
     this.emit('workerStart', slot, spare.process.pid ?? 0, true);
+    for (const message of held) this.onMessage(slot, spare, message);
   }
 
   /** A process of ours for `definition`; its messages and exit go to the slot it works for, if any yet. */

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isAlive, useAppDir, run, waitGone } from '../helpers/processes.js';
 import { refusedPort } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
 import { cli, eventually, readPid, readText, testApp } from './cli-helpers.js';
 
 const app = useAppDir();
@@ -17,11 +18,13 @@ test('a SIGKILLed slot is taken over by the warm spare; refill, respawn, reload,
   app.write('version.txt', 'v1');
   app.write(
     'app.mjs',
-    `import { Worker } from 'workerman-ts';
+    `import { Worker, Channel } from 'workerman-ts';
 import { appendFileSync, readFileSync } from 'node:fs';
 const version = readFileSync(new URL('./version.txt', import.meta.url), 'utf8');
 const note = (line) => appendFileSync(new URL('./events.log', import.meta.url), line + '\\n');
 note('load ' + process.pid + ' ' + version);
+// Subscribed at module level, so in the spare before it has a slot: the master holds it for the slot.
+Channel.on('news', (data) => note('news ' + process.pid + ' ' + data));
 const feed = new Worker({ name: 'feed', count: 2, spare: 1 });
 feed.onWorkerStart = (w) =>
   note('start ' + w.name + '#' + w.id + ' ' + process.pid + ' ' + version + ' env=' + process.env.WORKERMAN_TS_WORKER_ID);
@@ -79,6 +82,7 @@ const feed0 = slot('feed', 0).pid;
 let ready = readyAgain('feed', 0, feed0);
 process.kill(feed0, 'SIGKILL');
 out('feed0', { old: feed0, now: await ready });
+out('published', rt.publish('news', 'hello'));
 const refill = (await until(() => warm('feed', [feedSpare]), 'the refilled feed spare')).pid;
 note();
 out('refill', refill);
@@ -163,6 +167,12 @@ out('stopped', { pids: rt.pids, spares: rt.spares, seen: [...seen] });
   assert.equal(feed0.now, feedSpare);
   assert.deepEqual(starts(feedSpare!), [`start feed#0 ${feedSpare} v1 env=0`]);
   assert.deepEqual(starts(srvSpare!), [`start srv#0 ${srvSpare} v1 env=0`]);
+  // Its module-level Channel subscription reached the master as the slot's.
+  assert.equal(out.published, 3);
+  await waitFor(
+    () => readFileSync(join(app.dir, 'events.log'), 'utf8').includes(`news ${feedSpare} hello`),
+    'news',
+  );
   // Refilled, and respawned when it died.
   assert.ok(typeof out.refill === 'number' && out.refill !== feedSpare);
   assert.ok(typeof out.respawned === 'number' && out.respawned !== out.refill);
