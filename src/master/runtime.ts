@@ -1,5 +1,8 @@
 // Runtime: the master as a library object. Start, reload, stop and inspect the workers of a start script
 // from code, with promises and events. The CLI is a thin layer on top; nothing here calls process.exit.
+// This file is the public object; what it runs on lives next to it: the options and script loading
+// (runtime-launch.ts), the definition checks (runtime-definitions.ts), the parts and their wiring
+// (runtime-parts.ts), one reload (runtime-reload.ts), and the engine they come from (engine.ts).
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
 import {
@@ -9,22 +12,19 @@ import {
   type RuntimeSettings,
 } from '../shared/config.js';
 import type { Worker } from '../worker/Worker.js';
-import type { HangWatch } from './hang-watch.js';
 import { RuntimeStartError } from './errors.js';
 import { callHook } from './hooks.js';
 import { liveRuntimes } from './live-runtimes.js';
 import type { ReloadResult } from './reload.js';
 import { snapshot, type SlotSnapshot } from './slot-snapshot.js';
 import type { SpareSnapshot } from './spares.js';
-import type { Endpoints } from './status/endpoints.js';
 import type { StatusService, ConnectionsReport, StatusReport } from './status/index.js';
-import type { Supervisor } from './supervisor.js';
-import type { ChannelRelay, ChannelRelayStats } from './channel-relay.js';
+import type { ChannelRelayStats } from './channel-relay.js';
 
 import { engine, loadEngine } from './engine-loader.js';
 import { masterDefinitions } from './runtime-definitions.js';
 import { loadLaunch, type LaunchOptions } from './runtime-launch.js';
-import { makeParts } from './runtime-parts.js';
+import { makeParts, type RuntimeParts } from './runtime-parts.js';
 import { reloadOnce } from './runtime-reload.js';
 import type { RuntimeEvents, RuntimeOptions } from './runtime-types.js';
 
@@ -35,15 +35,12 @@ export type { SpareSnapshot } from './spares.js';
 export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly script: string;
   readonly startedAt = Date.now();
-  private readonly supervisor: Supervisor;
   private readonly settings: RuntimeSettings;
-  private readonly hangWatch: HangWatch;
+  /** The supervisor, status service, endpoints, Channel relay and hang watch (runtime-parts.ts). */
+  private readonly parts: RuntimeParts;
   private stopping: Promise<void> | null = null;
   private stoppedAfterFailedStart = false;
   private reloading: Promise<ReloadResult> | null = null;
-  private readonly statusService: StatusService;
-  private readonly endpoints: Endpoints;
-  private readonly channel: ChannelRelay;
 
   /**
    * Load `options.script` (its `Worker.runAll()` only hands over its Worker definitions here), fork every
@@ -102,7 +99,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.script = options.script ?? '';
     this.settings = runtimeSettings(options, this.WorkerClass);
     if (options.logger) this.on('log', options.logger);
-    const parts = makeParts({
+    this.parts = makeParts({
       events: this,
       definitions,
       masterDefinitions: masterDefinitions(definitions, this.script, { ...process.env, ...options.env }),
@@ -113,17 +110,10 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
       stop: () => void this.stop(),
       log: (message) => this.log(message),
     });
-    ({
-      supervisor: this.supervisor,
-      channel: this.channel,
-      statusService: this.statusService,
-      endpoints: this.endpoints,
-      hangWatch: this.hangWatch,
-    } = parts);
     liveRuntimes.add(this);
     this.once('stop', () => liveRuntimes.delete(this));
-    this.hangWatch.start();
-    this.once('stop', () => this.hangWatch.stop());
+    this.parts.hangWatch.start();
+    this.once('stop', () => this.parts.hangWatch.stop());
   }
 
   /** The script's Worker class (statics and master hooks), from its first definition. */
@@ -133,38 +123,38 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private async openEndpoints(): Promise<void> {
     try {
-      await this.endpoints.open(this.settings.metricsListen);
+      await this.parts.endpoints.open(this.settings.metricsListen);
     } catch (err) {
       throw new RuntimeStartError(`cannot open the status endpoints: ${(err as Error).message}`);
     }
-    if (this.endpoints.metricsUrl) this.log(`metrics on ${this.endpoints.metricsUrl}/metrics`);
+    if (this.parts.endpoints.metricsUrl) this.log(`metrics on ${this.parts.endpoints.metricsUrl}/metrics`);
   }
 
   /** Every process with CPU, memory and counters: the document `status --json` prints (docs/status.md). */
   status(options: { busyAfterMs?: number } = {}): Promise<StatusReport> {
-    return this.statusService.status(options);
+    return this.parts.statusService.status(options);
   }
 
   /** @internal The status document from the counters the workers pushed last, without asking them. */
   statusSnapshot(): StatusReport {
-    return this.statusService.snapshot();
+    return this.parts.statusService.snapshot();
   }
 
   /** Every client connection of every worker: the document `connections --json` prints. */
   connections(options: { busyAfterMs?: number } = {}): Promise<ConnectionsReport> {
-    return this.statusService.connections(options);
+    return this.parts.statusService.connections(options);
   }
 
   /** @internal The same in compact form, one worker at a time as each answers: what the control socket streams to the CLI. */
   streamConnections(
     ...args: Parameters<StatusService['streamConnections']>
   ): ReturnType<StatusService['streamConnections']> {
-    return this.statusService.streamConnections(...args);
+    return this.parts.statusService.streamConnections(...args);
   }
 
   /** Base URL of the metrics endpoint (e.g. `http://127.0.0.1:9464`), or null when it is off. */
   get metricsUrl(): string | null {
-    return this.endpoints.metricsUrl;
+    return this.parts.endpoints.metricsUrl;
   }
 
   private log(message: string): void {
@@ -174,12 +164,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Start every worker; after a failed start, stop those that did come up before rejecting. */
   private async startWorkers(): Promise<void> {
     try {
-      await engine().startWorkers(this.supervisor, {
+      await engine().startWorkers(this.parts.supervisor, {
         readyTimeout: this.settings.readyTimeout,
         stopped: new Promise((resolve) => this.once('stop', resolve)),
         isStopping: () => this.stopping !== null,
       });
-      this.supervisor.spares.start(); // spares only once every slot is up: they must not slow the start
+      this.parts.supervisor.spares.start(); // spares only once every slot is up: they must not slow the start
     } catch (error) {
       // Our own stop after a failed start is not a stop someone asked for (see stopRequested).
       if (!this.stopping) this.stoppedAfterFailedStart = true;
@@ -190,12 +180,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Slot table snapshot. */
   get workers(): SlotSnapshot[] {
-    return this.supervisor.slots.map(snapshot);
+    return this.parts.supervisor.slots.map(snapshot);
   }
 
   /** The warm spares (Workers with a `spare` option): processes waiting to take a slot that dies. */
   get spares(): SpareSnapshot[] {
-    return this.supervisor.spares.list();
+    return this.parts.supervisor.spares.list();
   }
 
   /**
@@ -203,17 +193,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * (`from` is `{ name: 'master', id: -1, pid }`). Returns how many processes it was handed to.
    */
   publish(topic: string, data: unknown): number {
-    return this.channel.publish(topic, data, { name: 'master', id: -1, pid: process.pid });
+    return this.parts.channel.publish(topic, data, { name: 'master', id: -1, pid: process.pid });
   }
 
   /** Counters of the Channel relay: messages published, copies delivered, copies dropped. */
   get channelStats(): ChannelRelayStats {
-    return this.channel.stats();
+    return this.parts.channel.stats();
   }
 
   /** Pids of every live worker process, warm spares included. */
   get pids(): number[] {
-    return this.supervisor.liveProcesses().map((w) => w.process.pid ?? 0);
+    return this.parts.supervisor.liveProcesses().map((w) => w.process.pid ?? 0);
   }
 
   /**
@@ -237,7 +227,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const run = async () => {
       if (previous) await previous.catch(() => undefined);
       const result = await reloadOnce({
-        supervisor: this.supervisor,
+        supervisor: this.parts.supervisor,
         WorkerClass: this.WorkerClass,
         graceful: options.graceful ?? false,
         concurrency: options.concurrency ?? this.settings.reloadConcurrency,
@@ -269,7 +259,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.log(options.graceful ? 'stopping gracefully' : 'stopping');
     this.emit('stopping');
     this.stopping = (async () => {
-      await engine().stopWorkers(this.supervisor, {
+      await engine().stopWorkers(this.parts.supervisor, {
         graceful: options.graceful ?? false,
         timeout: options.timeout ?? this.settings.stopTimeout,
       });
@@ -277,7 +267,7 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
         () => this.WorkerClass?.onMasterStop?.(),
         (message) => this.log(message),
       );
-      await this.endpoints.close();
+      await this.parts.endpoints.close();
       this.log('stopped');
       this.emit('stop');
     })();
@@ -286,6 +276,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Escalate a stop in progress: SIGKILL every worker now. */
   kill(): void {
-    engine().killAll(this.supervisor);
+    engine().killAll(this.parts.supervisor);
   }
 }
