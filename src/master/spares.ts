@@ -99,7 +99,7 @@ export class SparePool {
 
   /**
    * Stop every spare and keep none until start(): a reload must not leave spares on the old code (one
-   * would bring the old code back at the next crash). `stop` asks them to exit; nothing waits for it.
+   * would bring the old code back at the next crash). They get the stop ladder; nothing waits for it.
    */
   retire(): void {
     this.cancel();

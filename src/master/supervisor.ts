@@ -20,6 +20,7 @@ import {
 } from '../shared/messages.js';
 import { decideExit } from './restart-policy.js';
 import { SparePool } from './spares.js';
+import { stopOne } from './stop.js';
 import type { Slot, SupervisorEvents, SupervisorOptions, WorkerDefinition } from './supervisor-types.js';
 
 export type {
@@ -29,6 +30,9 @@ export type {
   SupervisorOptions,
   WorkerDefinition,
 } from './supervisor-types.js';
+
+/** A spare retired by a reload gets this long to exit before SIGKILL (SIGTERM at 80%). */
+const SPARE_STOP_TIMEOUT_MS = 2000;
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly slots: Slot[] = [];
@@ -74,7 +78,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
           return worker;
         },
         sync: (worker, seq) => this.send(worker, { wm: 'sync', seq }),
-        stop: (worker) => this.send(worker, { wm: 'stop', graceful: false, timeoutMs: 1000 }),
+        // The stop ladder, short: a spare has nothing to wind down, and one that hangs is killed.
+        stop: (worker) => void stopOne(this, worker, false, SPARE_STOP_TIMEOUT_MS),
         spareReady: (definition, pid) => this.emit('spareReady', definition, pid),
         spareExit: (...args) => this.emit('spareExit', ...args),
         spareFailed: (definition, reason) => this.emit('spareFailed', definition, reason),
