@@ -1,7 +1,8 @@
 // Warm spares (`spare` option) with real processes: a SIGKILLed slot is taken over by its Worker's spare
 // (same id, onWorkerStart once, the listening one starts accepting only then), the spare is refilled and
 // respawned when it dies itself, a second death while the spare is in use forks, a reload replaces the
-// spares with ones on the new code, stop leaves nothing behind; and the option's checks.
+// spares with ones on the new code, stop leaves nothing behind; spares that cannot load are given up;
+// the CLI shows them; and the option's checks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -277,4 +278,43 @@ test('CLI: status shows the spare after the slots, the log names it, stop ends i
   assert.equal(stop.code, 0, stop.output);
   await waitGone([master, spare]);
   assert.ok(!isAlive(spare));
+});
+
+test('spares that keep failing to load are given up after 5 tries; the slot goes on with forks', async () => {
+  app.write(
+    'bad-spare.mjs',
+    `import { Worker } from 'workerman-ts';
+if (process.env.WORKERMAN_TS_SPARE) throw new Error('no spares here');
+const w = new Worker({ name: 'feed', spare: 1 });
+w.onWorkerStart = () => {};
+Worker.runAll();
+`,
+  );
+  const host = app.write(
+    'host-bad-spare.mjs',
+    `import { Runtime } from 'workerman-ts';
+const logs = [];
+const rt = await Runtime.start({ script: './bad-spare.mjs', logger: (m) => logs.push(m) });
+const end = Date.now() + 30000;
+while (!logs.some((l) => l.includes('no more spares')) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+const old = rt.workers[0].pid;
+const ready = new Promise((r) => rt.on('workerReady', (s) => s.pid !== old && r(s.pid)));
+process.kill(old, 'SIGKILL');
+const now = await ready;
+console.log('spares ' + rt.spares.length + ' replaced ' + (now !== old) + ' state ' + rt.workers[0].state);
+console.log(logs.filter((l) => l.includes('spare')).join('\\n'));
+await rt.stop();
+`,
+  );
+  const p = run([host], { cwd: app.dir });
+  const { code } = await p.exited(60_000);
+  assert.equal(code, 0, p.output());
+  const out = p.output();
+  assert.match(out, /spares 0 replaced true state ready/);
+  assert.match(
+    out,
+    /spares for feed failed to start 5 times in a row: exit code 1; no more spares until a reload/,
+  );
+  assert.match(out, /spare for feed pid \d+ exited: exit code 1, replacing it in 200 ms/);
+  assert.equal(out.match(/spare for feed started/g)?.length, 5);
 });
