@@ -17,7 +17,7 @@ import type { ConnectionInfo, ConnectionOptions, ConnectionTotals } from './type
 import type { LivenessHost } from './liveness.js';
 import { LinkedConnection } from './linked.js';
 import { SendQueue } from './send-queue.js';
-import { checkOptionKeys, checkSettings } from './settings.js';
+import { checkOptionKeys, checkSettings } from './settings-check.js';
 import {
   closeAll,
   coarseEpoch,
@@ -76,10 +76,6 @@ export class AsyncTcpConnection<M = string | Buffer>
 
   /** Process-unique id, kept across reconnects. */
   readonly id = nextConnectionId();
-  /** The URL as given. */
-  readonly url: string;
-  /** The URL with credentials and query-string values masked: safe to print. */
-  readonly displayUrl: string;
   protected readonly target: Target;
 
   /**
@@ -90,11 +86,18 @@ export class AsyncTcpConnection<M = string | Buffer>
   constructor(url: string, options: ConnectionOptions<AsyncTcpConnection<M>, M> = {}) {
     super();
     this.target = targetOf(url);
-    this.url = url;
-    this.displayUrl = this.target.display;
     checkOptionKeys(options);
     Object.assign(this, options);
     checkSettings(this);
+  }
+
+  /** The URL as given. */
+  get url(): string {
+    return this.target.url;
+  }
+  /** The URL with credentials and query-string values masked: safe to print. */
+  get displayUrl(): string {
+    return this.target.display;
   }
 
   /** Epoch ms (250 ms resolution) of the last inbound message, or null. */

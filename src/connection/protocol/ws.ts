@@ -74,8 +74,6 @@ class WsLink implements Link {
   private readonly opts: { binary: boolean };
   private readonly where: string;
   private readonly maxPackageSize: number;
-  private readonly skipUTF8Validation: boolean;
-  private readonly closeTimeoutMs: number;
 
   constructor(
     readonly owner: LinkOwner,
@@ -84,14 +82,14 @@ class WsLink implements Link {
     this.opts = cfg.binary ? BINARY : TEXT;
     this.where = cfg.target.where;
     this.maxPackageSize = cfg.maxPackageSize;
-    this.skipUTF8Validation = cfg.skipUTF8Validation;
-    this.closeTimeoutMs = cfg.closeTimeoutMs;
     loadWs(); // before the socket: the first attempt's load of `ws` is not counted against its handshake
     const key = newKey();
     this.hs = {
       key,
       request: requestHead(cfg.target, cfg.url, cfg.headers, key),
       got: null,
+      skipUTF8Validation: cfg.skipUTF8Validation,
+      closeTimeoutMs: cfg.closeTimeoutMs,
       onData: (chunk) => this.answer(chunk),
       onError: (err) => this.error(err),
       onClose: () => this.handshakeClosed(),
@@ -146,7 +144,7 @@ class WsLink implements Link {
     const ws = new (loadWs())(null as unknown as string, undefined, {
       autoPong: true,
       maxPendingAutoPongs: 60,
-      closeTimeout: this.closeTimeoutMs,
+      closeTimeout: hs.closeTimeoutMs,
     } as ClientOptions) as LinkedWs & WsInternals;
     ws._isServer = false;
     ws[LINK] = this;
@@ -160,7 +158,7 @@ class WsLink implements Link {
       maxBufferedChunks: 256 * 1024,
       maxFragments: 16 * 1024,
       maxPayload: this.maxPackageSize,
-      skipUTF8Validation: this.skipUTF8Validation,
+      skipUTF8Validation: hs.skipUTF8Validation,
     });
     this.owner._linkOpen(this, response);
   }
@@ -254,6 +252,9 @@ interface Handshake {
   key: string;
   request: string;
   got: Buffer | null;
+  /** For `ws`, at the handover. */
+  skipUTF8Validation: boolean;
+  closeTimeoutMs: number;
   onData: (chunk: Buffer) => void;
   onError: (err: Error & { code?: string }) => void;
   onClose: () => void;

@@ -82,7 +82,16 @@ export class Listener implements AcceptingServer {
     } else {
       const protocol = this.scheme === 'tcp' ? null : (getProtocol(this.scheme) ?? null);
       this.stream = {
-        target: { scheme: this.scheme, host: '', port: 0, path: '', secure: false, where: '', display: '' },
+        target: {
+          scheme: this.scheme,
+          host: '',
+          port: 0,
+          path: '',
+          secure: false,
+          where: '',
+          display: '',
+          url: '',
+        },
         url: '',
         headers: {},
         tls: {},
