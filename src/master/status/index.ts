@@ -122,7 +122,7 @@ export class StatusService {
 
   /** Ask every worker for fresh counters (busy after the deadline) and build the status document. */
   async status(request: StatusRequest = {}): Promise<StatusReport> {
-    const live = this.supervisor.liveProcesses();
+    const live = this.supervisor.workerProcesses();
     const deadline = request.busyAfterMs ?? this.busyAfterMs;
     const pushed = request.counters === 'pushed';
     // Pushed: a worker whose last push is on time needs no question; one that is late is asked.
@@ -133,7 +133,8 @@ export class StatusService {
     };
     const asked = pushed ? live.filter((w) => !onTime(w.process.pid ?? 0)) : live;
     // A process not sampled yet (asked right after start or a restart): sample it with the counters.
-    const unsampled = [process.pid, ...live.map((w) => w.process.pid ?? 0)].some(
+    const spares = this.supervisor.spares.list().map((s) => s.pid ?? 0);
+    const unsampled = [process.pid, ...live.map((w) => w.process.pid ?? 0), ...spares].some(
       (pid) => this.sampler.get(pid) === null,
     );
     const [answers] = await Promise.all([
@@ -145,7 +146,7 @@ export class StatusService {
 
   /** The status document from the counters workers pushed last, without asking them (for /metrics). */
   snapshot(): StatusReport {
-    return this.build(this.supervisor.liveProcesses(), null, { source: 'pushed', asked: 0 });
+    return this.build(this.supervisor.workerProcesses(), null, { source: 'pushed', asked: 0 });
   }
 
   /** Every connection of every worker that answers before the deadline. */
@@ -167,7 +168,7 @@ export class StatusService {
     request: StatusRequest,
     onWorker: (worker: ConnectionStatus['worker'], rowsJson: string) => void,
   ): Promise<Omit<ConnectionsTable, 'workers'>> {
-    const live = this.supervisor.liveProcesses();
+    const live = this.supervisor.workerProcesses();
     const who = (pid: number) => {
       const slot = this.slotOf.get(pid);
       return { name: slot?.definition.name ?? '?', id: slot?.id ?? -1, pid };
@@ -245,6 +246,11 @@ export class StatusService {
       definitions: definitionsOf(this.supervisor.slots),
       workers,
       counters: { ...source, oldestAge: oldestAge(workers) },
+      spares: this.supervisor.spares.list().map((spare) => {
+        const usage = spare.pid !== null ? this.sampler.get(spare.pid) : null;
+        const uptime = Math.round(now - spare.startedAt) / 1000;
+        return { ...spare, cpu: usage?.cpu ?? null, memory: usage?.memory ?? null, uptime };
+      }),
       totals: totalsOf(master, workers),
     };
   }
@@ -263,7 +269,14 @@ function definitionsOf(slots: readonly Slot[]): StatusReport['definitions'] {
     const d = slot.definition;
     let entry = byDefinition.get(d);
     if (!entry) {
-      entry = { name: d.name, count: d.count, reloadable: d.reloadable, restarts: 0, failed: [] };
+      entry = {
+        name: d.name,
+        count: d.count,
+        reloadable: d.reloadable,
+        spare: d.spare,
+        restarts: 0,
+        failed: [],
+      };
       byDefinition.set(d, entry);
     }
     entry.restarts += slot.restarts;
