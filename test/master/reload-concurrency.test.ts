@@ -89,6 +89,9 @@ test('a halt with two lanes: no further slot starts, the other lane finishes, th
     const pids = async () =>
       Object.fromEntries((await ping(master)).slots.map((s) => [`${s.name}#${s.id}`, s.pid]));
     const before = await pids();
+    // The other lane's slots take 1 s each, so slot 1 fails before that lane could start feed#3
+    // (with fast starts the lane raced through feed#2 and feed#3 on a quick machine).
+    marker('slow');
     marker('broken1');
     const reload = await cli(script, ['reload'], env);
     assert.equal(reload.code, 1, reload.output);
