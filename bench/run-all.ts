@@ -26,8 +26,8 @@ const parts: [string, () => Promise<void>][] = [
   ['throughput', runThroughput],
   ['connections', runConnections],
   ['supervisor', runSupervisor],
-  // 4 x 250 with 3 reloads, then the size (4 x 1,000) with 1: ~40 s together on a loaded 2-core
-  // machine since the feed accepts while it fans out (docs/perf/reload.md).
+  // 4 x 250 with 3 reloads, then the size (4 x 1,000) with 1: 26 s + 35 s at load 11-17 on 2 cores
+  // since the feed accepts while it fans out (docs/perf/reload.md).
   ['reload-feed', () => runReloadFeed(4, Number(process.env.BENCH_FEED_CONNS ?? 250), 3)],
   ['reload-feed', () => runReloadFeed(4, 1000, 1)],
   ['cli', runCli],

@@ -29,6 +29,8 @@ worker.onWorkerStart = () =>
     const settled = () => {
       if (++done !== conns) return;
       if (ticking) mark(`ticked#${done}`);
+      const cpu = process.cpuUsage();
+      mark(`(cpu so far ${((cpu.user + cpu.system) / 1000).toFixed(0)})`);
       if (marks) console.error(`app-feed ${process.pid} timeline: ${marks.join(', ')}`);
       resolve();
     };
