@@ -23,6 +23,8 @@ interface Peer {
 
 /** Writes per slice of a fan-out (~0.1 ms of a quiet core): one accept per slice, so ~2,000 accepts/s at least. */
 const SLICE = 32;
+/** BENCH_FEED_ONE_PER_WRITE=1: a peer that is behind gets one write per tick too (the check in docs/perf/reload.md). */
+const ONE_PER_WRITE = Boolean(process.env.BENCH_FEED_ONE_PER_WRITE);
 
 let server: net.Server | null = null;
 const peers: Peer[] = [];
@@ -41,6 +43,8 @@ export interface FeedStats {
   fanouts: number;
   /** Writes that carried more than one tick (the peer was behind). */
   behind: number;
+  /** Ticks the most-behind peer still has to get, now. */
+  lag: number;
 }
 
 const stats = { accepted: 0, handshakes: 0, fanouts: 0, behind: 0 };
@@ -101,6 +105,7 @@ function fanOut(): void {
       const p = peers[i]!;
       if (p.sent >= upTo) continue;
       if (upTo - p.sent === 1) p.socket.write(frame(upTo));
+      else if (ONE_PER_WRITE) for (let n = p.sent + 1; n <= upTo; n++) p.socket.write(frame(n));
       else {
         stats.behind++;
         const list: Buffer[] = [];
@@ -138,7 +143,12 @@ serve(async (msg) => {
       return {};
     }
     case 'stats':
-      return { seq, peers: peers.length, ...stats } satisfies FeedStats;
+      return {
+        seq,
+        peers: peers.length,
+        ...stats,
+        lag: peers.reduce((worst, p) => Math.max(worst, seq - p.sent), 0),
+      } satisfies FeedStats;
     case 'close':
       if (ticker) clearInterval(ticker);
       for (const p of peers) p.socket.destroy();
