@@ -9,7 +9,6 @@ import { isMain, noMore, report, roundCount } from './lib/stats.js';
 import type { TickReport } from './proc/feed-host.js';
 import type { FeedStats } from './proc/tick-feed.js';
 
-const CMD = 'npm run bench:reload-feed';
 const TICK_MS = 10;
 
 export async function runReloadFeed(
@@ -54,6 +53,7 @@ export async function runReloadFeed(
     // both reports (a process killed at its stop timeout) is one nobody can vouch for, counted as a gap.
     const missing = workers * (rounds + 1) - reports.length;
     const unverified = workers * rounds - transitions;
+    const CMD = `${conns === 1000 ? '' : `BENCH_FEED_CONNS=${conns} `}BENCH_ROUNDS=${rounds} npm run bench:reload-feed`;
     const label = `rolling reload, ${workers} workers x ${conns.toLocaleString('en')} connections, feed ticking every ${TICK_MS} ms`;
     // The issue's target is for its size (4 x 1,000); smaller runs report the time only.
     const target = workers === 4 && conns >= 1000 ? noMore(30_000, 'ms') : null;
