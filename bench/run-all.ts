@@ -26,9 +26,10 @@ const parts: [string, () => Promise<void>][] = [
   ['throughput', runThroughput],
   ['connections', runConnections],
   ['supervisor', runSupervisor],
-  // The size (4 x 1,000 connections) needs minutes per reload on 2 cores, where the feed alone is
-  // 400,000 frames/s: npm run bench:reload-feed runs it; the full run uses 4 x 250 and 3 reloads.
+  // 4 x 250 with 3 reloads, then the size (4 x 1,000) with 1: 26 s + 35 s at load 11-17 on 2 cores
+  // since the feed accepts while it fans out (docs/perf/reload.md).
   ['reload-feed', () => runReloadFeed(4, Number(process.env.BENCH_FEED_CONNS ?? 250), 3)],
+  ['reload-feed', () => runReloadFeed(4, 1000, 1)],
   ['cli', runCli],
   ['servers', runServers],
 ];

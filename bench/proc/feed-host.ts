@@ -33,7 +33,8 @@ serve(async (msg) => {
       process.env.BENCH_WORKERS = String(msg.workers);
       rt = await Runtime.start({
         script: benchFile('proc/app-feed.js'),
-        execArgv: [],
+        // e.g. BENCH_WORKER_EXECARGV='--cpu-prof --cpu-prof-dir=/tmp/prof' to profile the workers.
+        execArgv: process.env.BENCH_WORKER_EXECARGV?.split(' ').filter(Boolean) ?? [],
         readyTimeout: 60,
         reloadConcurrency: Number(msg.reloadConcurrency),
         ...(process.env.BENCH_DEBUG
@@ -47,6 +48,7 @@ serve(async (msg) => {
       return { ms: performance.now() - t0 };
     }
     case 'reload': {
+      process.env.BENCH_FEED_TICKING = '1'; // replacements are ready once every connection has a tick
       const result = await rt!.reload();
       return {
         ms: performance.now() - t0,
