@@ -53,10 +53,13 @@ async function stopMaster(context: CliContext, master: Found): Promise<boolean> 
     );
     return false;
   }
-  const workers = pids.length - 1;
+  // `workers` lists every child pid, warm spares included; `slots` only the workers proper.
+  const workers = master.info?.slots.length ?? pids.length - 1;
+  const spares = pids.length - 1 - workers;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   say(
     context,
-    `stopped (master pid ${master.pid} and ${workers} worker${workers === 1 ? '' : 's'}) in ${seconds(Date.now() - started)}`,
+    `stopped (master pid ${master.pid} and ${plural(workers, 'worker')}${spares > 0 ? ` and ${plural(spares, 'spare')}` : ''}) in ${seconds(Date.now() - started)}`,
   );
   return true;
 }

@@ -276,6 +276,7 @@ test('CLI: status shows the spare after the slots, the log names it, stop ends i
   assert.match(readText(logFile), new RegExp(`spare for feed started, pid ${spare}`));
   const stop = await cli(script, ['stop']);
   assert.equal(stop.code, 0, stop.output);
+  assert.match(stop.output, /and 2 workers and 1 spare\)/, stop.output); // the spare is not counted as a worker
   await waitGone([master, spare]);
   assert.ok(!isAlive(spare));
 });
