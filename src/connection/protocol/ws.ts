@@ -183,6 +183,7 @@ class WsLink implements Link {
         this.socket = s;
         cb(null, s);
       },
+      true,
     );
   }
 
