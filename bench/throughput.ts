@@ -6,9 +6,9 @@
 // "Raw ws" is `ws` as `npm i ws` installs it, without the optional native addon: its client process runs
 // with WS_NO_BUFFER_UTIL=1 (and WS_NO_UTF_8_VALIDATE=1, moot on Node >= 18.14, where `ws` validates UTF-8
 // with buffer.isUtf8), since `ws` would otherwise load the bufferutil that sits in node_modules as our
-// optional dependency. Ours runs the way our package installs, addon included. The 16 KiB rows also print
-// raw ws *with* bufferutil, measured in the same rounds, so that a reader sees what the addon alone is worth
-// (docs/perf/frames.md).
+// optional dependency. Ours runs the way our package installs, addon included. The one-connection rows where
+// the addon can matter (16 KiB inbound, both outbound) also print raw ws *with* bufferutil, measured in the
+// same rounds, so that a reader sees what the addon alone is worth (docs/perf/frames.md).
 import { spawnChild, type Child } from './lib/procs.js';
 import { atLeast, interleave, isMain, report, roundCount, scale } from './lib/stats.js';
 import { clientFrameLength, isWsKind, KINDS, type Kind } from './lib/wire.js';
@@ -180,7 +180,7 @@ async function inboundFresh(
       await close(s);
     }
   };
-  const withAddons = label === '';
+  const withAddons = label === '' && conns === 1; // one connection only, to keep the run short
   const r = await rounds(
     roundCount(),
     fresh('ours'),
@@ -216,10 +216,10 @@ export async function inboundVariant(kind: Kind, conns: number): Promise<void> {
 export async function outbound(kind: Kind, conns: number): Promise<void> {
   const binary = kind === 'bin16k';
   const size = KINDS[kind].bytes;
-  const big = size >= 16384;
   const ours = await side('ours', kind, 'ws', conns, binary, {});
   const raw = await side('raw', kind, 'ws', conns, binary, {});
-  const addons = big ? await side('raw-addons', kind, 'ws', conns, binary, {}) : null;
+  // bufferutil masks every outbound frame of >= 48 B: raw ws with it too, one connection only (run time).
+  const addons = conns === 1 ? await side('raw-addons', kind, 'ws', conns, binary, {}) : null;
   try {
     const perConn = Math.max(1, Math.round(perRound(kind, 'out') / conns));
     const r = await rounds(
