@@ -6,7 +6,13 @@ export { Worker, type WorkerOptions, type WorkerCallback, type WorkerExitCallbac
 export type { ListenOptions } from './worker/listen-options.js';
 export { Timer } from './worker/Timer.js';
 export { Channel, type ChannelHandler, type ChannelSender } from './worker/Channel.js';
-export { Runtime, type RuntimeOptions, type RuntimeEvents, type SlotSnapshot } from './master/runtime.js';
+export {
+  Runtime,
+  type RuntimeOptions,
+  type RuntimeEvents,
+  type SlotSnapshot,
+  type SpareSnapshot,
+} from './master/runtime.js';
 export { RuntimeStartError } from './master/errors.js';
 export { ConfigError, CONFIG_ERROR_CODE, isConfigError } from './shared/config-error.js';
 export type {
@@ -14,6 +20,7 @@ export type {
   MasterStatus,
   WorkerStatus,
   DefinitionStatus,
+  SpareStatus,
   ProcessState,
   ConnectionsReport,
   ConnectionStatus,

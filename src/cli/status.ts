@@ -145,6 +145,12 @@ export function renderStatus(context: CliContext, report: StatusReport): string 
       uptime: report.master.uptime,
     },
     ...report.workers.map((w) => ({ ...w, label: `${w.name}#${w.id}` })),
+    // Warm spares: extra processes of a Worker with `spare`, waiting to take a slot that dies.
+    ...(report.spares ?? []).map((s) => ({
+      ...s,
+      label: `${s.name} spare`,
+      state: (s.state === 'warm' ? 'spare' : s.state) as Row['state'],
+    })),
   ];
   const table = renderTable(withKeysColumn(report), rows, colour);
   const width = Math.max(80, ...table.split('\n').map((l) => l.replace(/\x1b\[[0-9;]*m/g, '').length));
@@ -154,6 +160,7 @@ export function renderStatus(context: CliContext, report: StatusReport): string 
       { title: 'worker', value: (d) => d.name },
       { title: 'count', value: (d) => String(d.count), right: true },
       { title: 'reloadable', value: (d) => (d.reloadable ? 'yes' : 'no') },
+      { title: 'spare', value: (d) => String(d.spare ?? 0), right: true },
       { title: 'restarts', value: (d) => String(d.restarts), right: true },
       {
         title: 'failed slots',

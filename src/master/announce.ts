@@ -19,8 +19,8 @@ export function announce(supervisor: Supervisor, target: AnnounceTarget): void {
   const { events, definitions } = target;
   const log = (message: string) => events.emit('log', message);
   const WorkerClass = definitions[0]?.constructor as typeof Worker | undefined;
-  supervisor.on('workerStart', (slot, pid) => {
-    log(`worker ${slotName(slot)} started, pid ${pid}`);
+  supervisor.on('workerStart', (slot, pid, spare) => {
+    log(`worker ${slotName(slot)} ${spare ? 'taken over by its warm spare' : 'started'}, pid ${pid}`);
     events.emit('workerStart', snapshot(slot));
   });
   supervisor.on('workerReady', (slot) => events.emit('workerReady', snapshot(slot)));
@@ -37,4 +37,13 @@ export function announce(supervisor: Supervisor, target: AnnounceTarget): void {
     if (events.listenerCount('error') > 0) events.emit('error', error);
   });
   supervisor.on('stopAllRequested', () => target.stop());
+  supervisor.on('spareStart', (definition, pid) => log(`spare for ${definition.name} started, pid ${pid}`));
+  supervisor.on('spareExit', (definition, code, signal, pid, respawnInMs) => {
+    const outcome =
+      respawnInMs === null ? '' : `, replacing it${respawnInMs > 0 ? ` in ${respawnInMs} ms` : ''}`;
+    log(`spare for ${definition.name} pid ${pid} exited: ${describeExit(code, signal)}${outcome}`);
+  });
+  supervisor.on('spareFailed', (definition, reason) =>
+    log(`spares for ${definition.name} ${reason}; no more spares until a reload`),
+  );
 }

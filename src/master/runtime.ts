@@ -1,80 +1,56 @@
 // Runtime: the master as a library object. Start, reload, stop and inspect the workers of a start script
 // from code, with promises and events. The CLI is a thin layer on top; nothing here calls process.exit.
+// This file is the public object; what it runs on lives next to it: the options and script loading
+// (runtime-launch.ts), the definition checks (runtime-definitions.ts), the parts and their wiring
+// (runtime-parts.ts), one reload (runtime-reload.ts), and the engine they come from (engine.ts).
 import { EventEmitter } from 'node:events';
 import { resolve as resolvePath } from 'node:path';
 import {
   checkReloadConcurrency,
-  checkRuntimeOptions,
   checkStopTimeout,
-  RESTART_POLICY,
   runtimeSettings,
-  show,
   type RuntimeSettings,
 } from '../shared/config.js';
 import type { Worker } from '../worker/Worker.js';
-import { checkKeysConfig } from '../worker/keys-config.js';
-import type { HangWatch } from './hang-watch.js';
 import { RuntimeStartError } from './errors.js';
-import { checkListenOptions } from '../worker/listen-options.js';
-import { ENV_WORKERS_EXPORT, ENV_WORKERS_MODULE } from '../worker/workers-module.js';
 import { callHook } from './hooks.js';
 import { liveRuntimes } from './live-runtimes.js';
-import { loadDefinitions, loadModuleDefinitions } from './load-script.js';
 import type { ReloadResult } from './reload.js';
-import { packagePath } from '../package-path.js';
 import { snapshot, type SlotSnapshot } from './slot-snapshot.js';
-import type { Endpoints } from './status/endpoints.js';
+import type { SpareSnapshot } from './spares.js';
 import type { StatusService, ConnectionsReport, StatusReport } from './status/index.js';
-import type { Supervisor, WorkerDefinition } from './supervisor.js';
-import type { ChannelRelay, ChannelRelayStats } from './channel-relay.js';
+import type { ChannelRelayStats } from './channel-relay.js';
 
 import { engine, loadEngine } from './engine-loader.js';
+import { masterDefinitions } from './runtime-definitions.js';
+import { loadLaunch, type LaunchOptions } from './runtime-launch.js';
+import { makeParts, type RuntimeParts } from './runtime-parts.js';
+import { reloadOnce } from './runtime-reload.js';
 import type { RuntimeEvents, RuntimeOptions } from './runtime-types.js';
 
 export type { SlotSnapshot } from './slot-snapshot.js';
 export type { RuntimeEvents, RuntimeOptions } from './runtime-types.js';
+export type { SpareSnapshot } from './spares.js';
 
 export class Runtime extends EventEmitter<RuntimeEvents> {
   readonly script: string;
   readonly startedAt = Date.now();
-  private readonly supervisor: Supervisor;
   private readonly settings: RuntimeSettings;
-  private readonly hangWatch: HangWatch;
+  /** The supervisor, status service, endpoints, Channel relay and hang watch (runtime-parts.ts). */
+  private readonly parts: RuntimeParts;
   private stopping: Promise<void> | null = null;
   private stoppedAfterFailedStart = false;
   private reloading: Promise<ReloadResult> | null = null;
-  private readonly statusService: StatusService;
-  private readonly endpoints: Endpoints;
-  private readonly channel: ChannelRelay;
 
   /**
    * Load `options.script` (its `Worker.runAll()` only hands over its Worker definitions here), fork every
    * worker, and resolve once all are ready. Rejects with RuntimeStartError if they are not.
    */
   static async start(options: RuntimeOptions): Promise<Runtime> {
-    if (typeof options !== 'object' || options === null || !options.script === !options.module) {
-      throw new TypeError('Runtime.start: give exactly one of { script } or { module, export }');
-    }
-    checkRuntimeOptions(options as RuntimeOptions & Record<string, unknown>);
     // The engine is imported while the script loads (a failed script load leaves it unobserved).
     const engineLoaded = loadEngine();
     engineLoaded.catch(() => undefined);
-    let definitions: Worker[];
-    let launch: RuntimeOptions & { env?: Record<string, string> };
-    if (options.script) {
-      const script = resolvePath(options.script);
-      definitions = await loadDefinitions(script);
-      launch = { ...options, script };
-    } else {
-      const module = resolvePath(options.module ?? '');
-      const name = options.export ?? 'default';
-      definitions = await loadModuleDefinitions(module, name);
-      launch = {
-        ...options,
-        script: packagePath('dist/src/worker/module-entry.js'),
-        env: { [ENV_WORKERS_MODULE]: module, [ENV_WORKERS_EXPORT]: name },
-      };
-    }
+    const { definitions, launch } = await loadLaunch(options);
     await engineLoaded;
     const runtime = new Runtime(definitions, launch);
     await runtime.openEndpoints();
@@ -117,101 +93,68 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   private constructor(
     private readonly definitions: readonly Worker[],
-    options: RuntimeOptions & { env?: Record<string, string> },
+    options: LaunchOptions,
   ) {
     super();
     this.script = options.script ?? '';
-    const WorkerClass = definitions[0]?.constructor as typeof Worker | undefined;
-    this.settings = runtimeSettings(options, WorkerClass);
+    this.settings = runtimeSettings(options, this.WorkerClass);
     if (options.logger) this.on('log', options.logger);
-    if (definitions.length === 0) {
-      throw new RuntimeStartError(
-        `${this.script} defines no Worker: create one with new Worker() before Worker.runAll()`,
-      );
-    }
-    try {
-      checkKeysConfig(definitions, { ...process.env, ...options.env });
-    } catch (err) {
-      throw new RuntimeStartError((err as Error).message);
-    }
-    for (const w of definitions) {
-      if (!Number.isInteger(w.count) || w.count < 1) {
-        throw new RuntimeStartError(
-          `Worker "${String(w.name)}": count must be a whole number >= 1, got ${show(w.count)}`,
-        );
-      }
-      // listen options set after the constructor: checked here too, before any process is forked
-      try {
-        checkListenOptions(w as never);
-      } catch (err) {
-        throw new RuntimeStartError((err as Error).message);
-      }
-    }
-    const defs: WorkerDefinition[] = definitions.map((w, index) => ({
-      index,
-      name: w.name,
-      count: w.count,
-      reloadable: w.reloadable,
-    }));
-    const { Endpoints, StatusService, Supervisor } = engine();
-    this.supervisor = new Supervisor(defs, {
-      script: this.script,
-      ...(options.env ? { env: options.env } : {}),
-      execArgv: options.execArgv ?? process.execArgv,
-      ...RESTART_POLICY,
-    });
-    engine().announce(this.supervisor, { events: this, definitions, stop: () => void this.stop() });
-    this.channel = new (engine().ChannelRelay)().attach(this.supervisor);
-    liveRuntimes.add(this);
-    this.once('stop', () => liveRuntimes.delete(this));
-    this.statusService = new StatusService(
-      this.supervisor,
-      { script: options.module ? resolvePath(options.module) : this.script, startedAt: this.startedAt },
-      { busyAfterMs: this.settings.busyAfterMs },
-    );
-    this.endpoints = new Endpoints(this.statusService);
-    this.hangWatch = new (engine().HangWatch)(this.supervisor, {
-      hangTimeoutMs: this.settings.hangTimeout * 1000,
+    this.parts = makeParts({
+      events: this,
+      definitions,
+      masterDefinitions: masterDefinitions(definitions, this.script, { ...process.env, ...options.env }),
+      options,
+      settings: this.settings,
+      startedAt: this.startedAt,
+      shownScript: options.module ? resolvePath(options.module) : this.script,
+      stop: () => void this.stop(),
       log: (message) => this.log(message),
     });
-    this.hangWatch.start();
-    this.once('stop', () => this.hangWatch.stop());
+    liveRuntimes.add(this);
+    this.once('stop', () => liveRuntimes.delete(this));
+    this.parts.hangWatch.start();
+    this.once('stop', () => this.parts.hangWatch.stop());
+  }
+
+  /** The script's Worker class (statics and master hooks), from its first definition. */
+  private get WorkerClass(): typeof Worker | undefined {
+    return this.definitions[0]?.constructor as typeof Worker | undefined;
   }
 
   private async openEndpoints(): Promise<void> {
     try {
-      await this.endpoints.open(this.settings.metricsListen);
+      await this.parts.endpoints.open(this.settings.metricsListen);
     } catch (err) {
       throw new RuntimeStartError(`cannot open the status endpoints: ${(err as Error).message}`);
     }
-    if (this.endpoints.metricsUrl) this.log(`metrics on ${this.endpoints.metricsUrl}/metrics`);
+    if (this.parts.endpoints.metricsUrl) this.log(`metrics on ${this.parts.endpoints.metricsUrl}/metrics`);
   }
 
   /** Every process with CPU, memory and counters: the document `status --json` prints (docs/status.md). */
   status(options: { busyAfterMs?: number } = {}): Promise<StatusReport> {
-    return this.statusService.status(options);
+    return this.parts.statusService.status(options);
   }
 
   /** @internal The status document from the counters the workers pushed last, without asking them. */
   statusSnapshot(): StatusReport {
-    return this.statusService.snapshot();
+    return this.parts.statusService.snapshot();
   }
 
   /** Every client connection of every worker: the document `connections --json` prints. */
   connections(options: { busyAfterMs?: number } = {}): Promise<ConnectionsReport> {
-    return this.statusService.connections(options);
+    return this.parts.statusService.connections(options);
   }
 
   /** @internal The same in compact form, one worker at a time as each answers: what the control socket streams to the CLI. */
   streamConnections(
     ...args: Parameters<StatusService['streamConnections']>
   ): ReturnType<StatusService['streamConnections']> {
-    return this.statusService.streamConnections(...args);
+    return this.parts.statusService.streamConnections(...args);
   }
 
   /** Base URL of the metrics endpoint (e.g. `http://127.0.0.1:9464`), or null when it is off. */
   get metricsUrl(): string | null {
-    return this.endpoints.metricsUrl;
+    return this.parts.endpoints.metricsUrl;
   }
 
   private log(message: string): void {
@@ -221,11 +164,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
   /** Start every worker; after a failed start, stop those that did come up before rejecting. */
   private async startWorkers(): Promise<void> {
     try {
-      await engine().startWorkers(this.supervisor, {
+      await engine().startWorkers(this.parts.supervisor, {
         readyTimeout: this.settings.readyTimeout,
         stopped: new Promise((resolve) => this.once('stop', resolve)),
         isStopping: () => this.stopping !== null,
       });
+      this.parts.supervisor.spares.start(); // spares only once every slot is up: they must not slow the start
     } catch (error) {
       // Our own stop after a failed start is not a stop someone asked for (see stopRequested).
       if (!this.stopping) this.stoppedAfterFailedStart = true;
@@ -236,7 +180,12 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Slot table snapshot. */
   get workers(): SlotSnapshot[] {
-    return this.supervisor.slots.map(snapshot);
+    return this.parts.supervisor.slots.map(snapshot);
+  }
+
+  /** The warm spares (Workers with a `spare` option): processes waiting to take a slot that dies. */
+  get spares(): SpareSnapshot[] {
+    return this.parts.supervisor.spares.list();
   }
 
   /**
@@ -244,17 +193,17 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
    * (`from` is `{ name: 'master', id: -1, pid }`). Returns how many processes it was handed to.
    */
   publish(topic: string, data: unknown): number {
-    return this.channel.publish(topic, data, { name: 'master', id: -1, pid: process.pid });
+    return this.parts.channel.publish(topic, data, { name: 'master', id: -1, pid: process.pid });
   }
 
   /** Counters of the Channel relay: messages published, copies delivered, copies dropped. */
   get channelStats(): ChannelRelayStats {
-    return this.channel.stats();
+    return this.parts.channel.stats();
   }
 
-  /** Pids of every live worker process. */
+  /** Pids of every live worker process, warm spares included. */
   get pids(): number[] {
-    return this.supervisor.liveProcesses().map((w) => w.process.pid ?? 0);
+    return this.parts.supervisor.liveProcesses().map((w) => w.process.pid ?? 0);
   }
 
   /**
@@ -277,28 +226,16 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     const previous = this.reloading;
     const run = async () => {
       if (previous) await previous.catch(() => undefined);
-      const WorkerClass = this.definitions[0]?.constructor as typeof Worker | undefined;
-      await callHook(
-        () => WorkerClass?.onMasterReload?.(),
-        (message) => this.log(message),
-      );
-      this.log('reloading workers');
-      const result = await engine().rollingReload(this.supervisor, {
+      const result = await reloadOnce({
+        supervisor: this.parts.supervisor,
+        WorkerClass: this.WorkerClass,
         graceful: options.graceful ?? false,
+        concurrency: options.concurrency ?? this.settings.reloadConcurrency,
         readyTimeout: this.settings.readyTimeout,
         stopTimeout: this.settings.stopTimeout,
-        concurrency: options.concurrency ?? this.settings.reloadConcurrency,
+        isStopping: () => this.stopping !== null,
+        log: (message) => this.log(message),
       });
-      if (this.stopping && result.halted) {
-        const message = `reload interrupted: the runtime began stopping; replaced before that: ${result.replaced.join(', ') || 'none'}`;
-        this.log(message);
-        throw new Error(message);
-      }
-      this.log(
-        result.halted
-          ? `reload halted at ${result.halted.slot}: ${result.halted.reason}`
-          : `reload done: ${result.replaced.length} replaced, ${result.notified.length} notified`,
-      );
       this.emit('reload', result);
       return result;
     };
@@ -322,16 +259,15 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
     this.log(options.graceful ? 'stopping gracefully' : 'stopping');
     this.emit('stopping');
     this.stopping = (async () => {
-      await engine().stopWorkers(this.supervisor, {
+      await engine().stopWorkers(this.parts.supervisor, {
         graceful: options.graceful ?? false,
         timeout: options.timeout ?? this.settings.stopTimeout,
       });
-      const WorkerClass = this.definitions[0]?.constructor as typeof Worker | undefined;
       await callHook(
-        () => WorkerClass?.onMasterStop?.(),
+        () => this.WorkerClass?.onMasterStop?.(),
         (message) => this.log(message),
       );
-      await this.endpoints.close();
+      await this.parts.endpoints.close();
       this.log('stopped');
       this.emit('stop');
     })();
@@ -340,6 +276,6 @@ export class Runtime extends EventEmitter<RuntimeEvents> {
 
   /** Escalate a stop in progress: SIGKILL every worker now. */
   kill(): void {
-    engine().killAll(this.supervisor);
+    engine().killAll(this.parts.supervisor);
   }
 }

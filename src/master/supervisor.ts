@@ -1,6 +1,7 @@
 // The slot table: for each Worker definition `count` slots with stable ids. Forks a process per slot,
-// notices exits, replaces crashed processes in the same slot with backoff, and gives up on slots that
-// keep failing in onWorkerStart instead of crash-looping forever.
+// notices exits, replaces crashed processes in the same slot with backoff (with a warm spare when the
+// Worker keeps one: spares.ts), and gives up on slots that keep failing in onWorkerStart instead of
+// crash-looping forever.
 // The one owner of what a worker's IPC message means on the master side: each verb has a small handler
 // here (onMessage), which updates the slot and announces it as an event (SupervisorEvents). Reload, stop,
 // status and the Runtime listen to those; none of them reads a worker's messages. A new verb: a case in
@@ -11,86 +12,36 @@ import {
   ENV_WORKER_ID,
   ENV_WORKER_INDEX,
   ENV_WORKER_NAME,
+  ENV_WORKER_SPARE,
   isWorkerMessage,
   tagged,
   type MasterMessage,
   type WorkerMessage,
 } from '../shared/messages.js';
-import { decideExit, type ExitDecision, type RestartPolicy } from './restart-policy.js';
+import { decideExit } from './restart-policy.js';
+import { SparePool } from './spares.js';
+import { stopOne } from './stop.js';
+import type { Slot, SupervisorEvents, SupervisorOptions, WorkerDefinition } from './supervisor-types.js';
 
-/** What the master knows of one Worker definition. */
-export interface WorkerDefinition {
-  index: number;
-  name: string;
-  count: number;
-  reloadable: boolean;
-}
+export type {
+  Slot,
+  SlotState,
+  SupervisorEvents,
+  SupervisorOptions,
+  WorkerDefinition,
+} from './supervisor-types.js';
 
-export type SlotState = 'starting' | 'ready' | 'stopping' | 'waiting-restart' | 'failed' | 'stopped';
-
-export interface Slot {
-  readonly definition: WorkerDefinition;
-  readonly id: number;
-  state: SlotState;
-  process: ClusterWorker | null;
-  /** Replacements after crashes (not reloads). */
-  restarts: number;
-  /** Consecutive crashes, for the backoff; reset once a process stays up `resetAfterMs`. */
-  consecutiveCrashes: number;
-  /** Consecutive exits before ever becoming ready. */
-  startFailures: number;
-  /** Why the master itself ended the process (a hang), shown as lastError instead of "killed by SIGKILL". */
-  exitReason: string | null;
-  /** The last start failed with a ConfigError: no retry can fix it, so the slot fails at once. */
-  configError: boolean;
-  lastError: string | null;
-  startedAt: number;
-  readyAt: number;
-  restartTimer: NodeJS.Timeout | null;
-}
-
-export interface SupervisorOptions extends RestartPolicy {
-  /** The start script every worker runs. */
-  script: string;
-  /** Node flags for workers (e.g. a TypeScript loader). */
-  execArgv: string[];
-  /** Extra environment for every worker (the module form passes its module path here). */
-  env?: Record<string, string>;
-}
-
-type StatsMessage = Extract<WorkerMessage, { wm: 'stats' }>;
-type ChannelMessage = Extract<WorkerMessage, { wm: 'subscribe' | 'unsubscribe' | 'publish' }>;
-
-/** What the supervisor announces; the meaning of every worker message on the master side. */
-export interface SupervisorEvents {
-  /** A process was forked for `slot` (its own, or a reload's replacement). */
-  workerStart: [slot: Slot, pid: number];
-  /** The slot's own process is ready (after a start, a restart, or a reload's adoption). */
-  workerReady: [slot: Slot, pid: number];
-  /** Any process of ours said it is ready, adopted or not (a reload waits for its replacement here). */
-  processReady: [slot: Slot, worker: ClusterWorker];
-  /** A process's onWorkerStart failed; it exits next. */
-  startFailed: [slot: Slot, worker: ClusterWorker, error: string];
-  /**
-   * A process exited, with what the supervisor decided (restart-policy.ts), before it is applied: the
-   * slot still shows the exited process. `slotFailed` follows a `fail` decision.
-   */
-  workerExit: [slot: Slot, code: number | null, signal: string | null, pid: number, decision: ExitDecision];
-  slotFailed: [slot: Slot, reason: string];
-  /** Any message of ours from a process: it is alive and its event loop runs (hang-watch.ts). */
-  heard: [slot: Slot, worker: ClusterWorker];
-  /** Worker.stopAll() in a worker: stop everything. */
-  stopAllRequested: [slot: Slot];
-  /** Cross-worker messaging: subscribe, unsubscribe, publish (channel-relay.ts). */
-  channel: [slot: Slot, message: ChannelMessage, worker: ClusterWorker];
-  /** A worker's counters (pushed every second, or the answer to a request). */
-  stats: [slot: Slot, message: StatsMessage, worker: ClusterWorker];
-}
+/** A spare retired by a reload gets this long to exit before SIGKILL (SIGTERM at 80%). */
+const SPARE_STOP_TIMEOUT_MS = 2000;
 
 export class Supervisor extends EventEmitter<SupervisorEvents> {
   readonly slots: Slot[] = [];
   /** While true, exits are expected and nothing is restarted. */
   stopping = false;
+  /** The warm spares of Workers that keep some (`spare` option). */
+  readonly spares: SparePool;
+  /** The slot each process of ours works for; a spare has none until it takes one. */
+  private readonly slotOf = new WeakMap<ClusterWorker, Slot>();
 
   constructor(
     definitions: readonly WorkerDefinition[],
@@ -118,10 +69,49 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
         });
       }
     }
+    this.spares = new SparePool(
+      {
+        isStopping: () => this.stopping,
+        forkSpare: (definition) => {
+          const worker = this.spawn(definition, { [ENV_WORKER_SPARE]: '1' });
+          this.emit('spareStart', definition, worker.process.pid ?? 0);
+          return worker;
+        },
+        sync: (worker, seq) => this.send(worker, { wm: 'sync', seq }),
+        // The stop ladder, short: a spare has nothing to wind down, and one that hangs is killed.
+        stop: (worker) => void stopOne(this, worker, false, SPARE_STOP_TIMEOUT_MS),
+        spareReady: (definition, pid) => this.emit('spareReady', definition, pid),
+        spareExit: (...args) => this.emit('spareExit', ...args),
+        spareFailed: (definition, reason) => this.emit('spareFailed', definition, reason),
+      },
+      definitions,
+      options,
+    );
   }
 
   /** Fork a process for `slot`. It becomes the slot's process unless `asReplacement` (reload keeps the old one). */
   fork(slot: Slot, asReplacement = false): ClusterWorker {
+    const worker = this.spawn(slot.definition, { [ENV_WORKER_ID]: String(slot.id) });
+    this.slotOf.set(worker, slot);
+    if (!asReplacement) this.adopt(slot, worker);
+    this.emit('workerStart', slot, worker.process.pid ?? 0, false);
+    return worker;
+  }
+
+  /** Give `slot` a new process of its own: a warm spare of its Worker when there is one, else a fork. */
+  replace(slot: Slot): void {
+    const taken = this.spares.take(slot.definition);
+    if (!taken) return void this.fork(slot);
+    const { process: spare, held } = taken;
+    this.slotOf.set(spare, slot);
+    this.adopt(slot, spare);
+    this.send(spare, { wm: 'takeSlot', id: slot.id });
+    this.emit('workerStart', slot, spare.process.pid ?? 0, true);
+    for (const message of held) this.onMessage(slot, spare, message);
+  }
+
+  /** A process of ours for `definition`; its messages and exit go to the slot it works for, if any yet. */
+  private spawn(definition: WorkerDefinition, env: Record<string, string>): ClusterWorker {
     // setupPrimary settings are read at fork time, so several runtimes in one host can each set their own.
     cluster.setupPrimary({
       exec: this.options.script,
@@ -131,18 +121,25 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     });
     const worker = cluster.fork({
       ...this.options.env,
-      [ENV_WORKER_INDEX]: String(slot.definition.index),
-      [ENV_WORKER_ID]: String(slot.id),
-      [ENV_WORKER_NAME]: slot.definition.name,
+      [ENV_WORKER_INDEX]: String(definition.index),
+      [ENV_WORKER_NAME]: definition.name,
+      ...env,
     });
     const pid = worker.process.pid ?? 0;
     this.forked.add(worker);
-    if (!asReplacement) this.adopt(slot, worker);
-    worker.on('message', (message: unknown) => this.onMessage(slot, worker, message));
-    worker.on('exit', (code, signal) => this.onExit(slot, worker, pid, code, signal));
+    worker.on('message', (message: unknown) => {
+      if (!isWorkerMessage(message)) return;
+      const slot = this.slotOf.get(worker);
+      if (slot) this.onMessage(slot, worker, message);
+      else this.spares.onMessage(worker, message);
+    });
+    worker.on('exit', (code, signal) => {
+      const slot = this.slotOf.get(worker);
+      if (slot) this.onExit(slot, worker, pid, code, signal);
+      else this.spares.onExit(worker, pid, code, signal);
+    });
     // A message to a worker that is dying fails with EPIPE; its exit is handled above, so the error is not news.
     worker.on('error', () => {});
-    this.emit('workerStart', slot, pid);
     return worker;
   }
 
@@ -156,9 +153,8 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.readyAt = 0;
   }
 
-  /** Every message a process of ours sends; a user's own (untagged) messages are left to the user. */
-  private onMessage(slot: Slot, worker: ClusterWorker, message: unknown): void {
-    if (!isWorkerMessage(message)) return;
+  /** Every message of ours a slot's process sends; a user's own (untagged) messages are left to the user. */
+  private onMessage(slot: Slot, worker: ClusterWorker, message: WorkerMessage): void {
     this.emit('heard', slot, worker);
     switch (message.wm) {
       case 'ready':
@@ -198,6 +194,9 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.readyAt = Date.now();
     slot.startFailures = 0;
     this.emit('workerReady', slot, slot.process?.process.pid ?? 0);
+    // A spare this slot took is replaced now that it is up (not while it started), after this turn: a fork
+    // blocks the master for a few ms, which a listener of workerReady should not wait for.
+    setImmediate(() => this.spares.fill());
   }
 
   /** Send a message to a worker process, ignoring a channel that is already closed. */
@@ -210,11 +209,16 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     for (const slot of this.slots) this.fork(slot);
   }
 
-  /** Processes alive right now, including a reload's replacement not yet adopted. */
+  /** Processes alive right now, including a reload's replacement not yet adopted and the warm spares. */
   liveProcesses(): ClusterWorker[] {
     return Object.values(cluster.workers ?? {}).filter(
       (w): w is ClusterWorker => w !== undefined && !w.isDead() && this.owns(w),
     );
+  }
+
+  /** Slot processes alone (a reload's replacement too): no spare. */
+  workerProcesses(): ClusterWorker[] {
+    return this.liveProcesses().filter((w) => this.slotOf.has(w));
   }
 
   private readonly forked = new WeakSet<ClusterWorker>();
@@ -263,14 +267,15 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
     slot.state = 'waiting-restart';
     const restart = () => {
       slot.restartTimer = null;
-      if (!this.stopping && slot.state === 'waiting-restart') this.fork(slot);
+      if (!this.stopping && slot.state === 'waiting-restart') this.replace(slot);
     };
     if (delayMs === 0) restart();
     else slot.restartTimer = setTimeout(restart, delayMs);
   }
 
-  /** Cancel pending restarts (stop). */
+  /** Cancel pending restarts and spares (stop). */
   cancelRestarts(): void {
+    this.spares.cancel();
     for (const slot of this.slots) {
       if (slot.restartTimer) clearTimeout(slot.restartTimer);
       slot.restartTimer = null;

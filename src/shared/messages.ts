@@ -6,6 +6,8 @@
 export const ENV_WORKER_INDEX = 'WORKERMAN_TS_WORKER_INDEX';
 export const ENV_WORKER_ID = 'WORKERMAN_TS_WORKER_ID';
 export const ENV_WORKER_NAME = 'WORKERMAN_TS_WORKER_NAME';
+/** Set (`1`) on a warm spare: it loads the script, then waits for `takeSlot` instead of starting. */
+export const ENV_WORKER_SPARE = 'WORKERMAN_TS_SPARE';
 
 /** Exit codes a worker uses so the master can tell why it ended. */
 export const EXIT_CODES = {
@@ -19,6 +21,8 @@ export const EXIT_CODES = {
 export type MasterMessage =
   | { wm: 'stop'; graceful: boolean; timeoutMs: number }
   | { wm: 'reload' }
+  /** To a warm spare: become slot `id` of your Worker now (run onWorkerStart, listen, say ready). */
+  | { wm: 'takeSlot'; id: number }
   | { wm: 'stats'; requestId: number; connections: boolean }
   /** The answer to a worker's `sync`: everything the worker sent before it has been processed. */
   | { wm: 'sync'; seq: number }
@@ -42,6 +46,8 @@ export interface ChannelSender {
 /** Worker -> master. */
 export type WorkerMessage =
   | { wm: 'ready' }
+  /** A warm spare has imported the script and waits for `takeSlot`. */
+  | { wm: 'spareReady' }
   /** `config`: a ConfigError (no retry can fix it): the master fails the slot at once. */
   | { wm: 'startFailed'; error: string; config?: boolean }
   /** A barrier: the master answers with the same `seq` (a listening worker stopping uses it). */

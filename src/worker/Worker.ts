@@ -2,11 +2,11 @@
 // the switch that makes this process a master (cluster primary) or one worker (cluster worker).
 import { createRequire } from 'node:module';
 import { MASTER_SETTINGS } from '../shared/config.js';
-import { ENV_WORKER_ID, ENV_WORKER_INDEX } from '../shared/messages.js';
+import { ENV_WORKER_ID, ENV_WORKER_INDEX, ENV_WORKER_SPARE } from '../shared/messages.js';
 import { activeAssignment } from './keys.js';
 import { shardOf } from './hrw.js';
 import { hostShard, processShard, type ShardInfo } from './shard.js';
-import { attachToMaster, runWorkerProcess, requestStopAll } from './worker-process.js';
+import { attachToMaster, runWorkerProcess, requestStopAll, waitAsSpare } from './worker-process.js';
 import type { TcpConnection } from '../connection/server/TcpConnection.js';
 import { checkListenOptions, LISTEN_DEFAULTS, type ListenOptions } from './listen-options.js';
 
@@ -18,6 +18,11 @@ export interface WorkerOptions extends ListenOptions {
   count?: number;
   /** `false`: on reload the process only runs `onWorkerReload` and keeps running. Default `true`. */
   reloadable?: boolean;
+  /**
+   * Warm spares: processes that have imported the script and take over a slot that dies, without a fork
+   * (see docs/worker.md). A whole number from 0 to `count`. Default `0`.
+   */
+  spare?: number;
   onWorkerStart?: WorkerCallback | null;
   onWorkerStop?: WorkerCallback | null;
   onWorkerReload?: WorkerCallback | null;
@@ -154,6 +159,7 @@ export class Worker {
   /** Index of this process within its Worker, 0..count-1; kept by replacements. -1 outside a worker process. */
   id = -1;
   reloadable = true;
+  spare = 0;
   onWorkerStart: WorkerCallback | null = null;
   onWorkerStop: WorkerCallback | null = null;
   onWorkerReload: WorkerCallback | null = null;
@@ -271,7 +277,8 @@ export class Worker {
       if (!definition) {
         throw new Error(`worker definition #${index} not found: did the start script change while starting?`);
       }
-      runWorkerProcess(definition, Number(process.env[ENV_WORKER_ID] ?? 0));
+      if (process.env[ENV_WORKER_SPARE] === '1') waitAsSpare(definition);
+      else runWorkerProcess(definition, Number(process.env[ENV_WORKER_ID] ?? 0));
       return;
     }
     if (!primaryEntry) throw new Error('workerman-ts: the master entry point is not loaded');

@@ -5,6 +5,7 @@ import { AsyncTcpConnection } from '../connection/index.js';
 import {
   ENV_WORKER_ID,
   ENV_WORKER_NAME,
+  ENV_WORKER_SPARE,
   EXIT_CODES,
   isMasterMessage,
   tagged,
@@ -33,6 +34,8 @@ import { closeAccepted, startListening, stopAccepting } from './listening.js';
 const ENV_STACK = 'WORKERMAN_TS_STACK';
 
 let current: Worker | null = null;
+/** A warm spare's Worker while it waits for a slot (`takeSlot`); null in a slot's process. */
+let spareOf: Worker | null = null;
 let stopping = false;
 /** The master checked $WORKERMAN_LOG_FORMAT before forking us; the script's Worker.logFormat otherwise. */
 let logFormat: LogFormat = isLogFormat(process.env[ENV_LOG_FORMAT]) ? process.env[ENV_LOG_FORMAT] : 'text';
@@ -81,6 +84,28 @@ export function attachToMaster(): void {
   for (const signal of ['SIGINT', 'SIGQUIT'] as const) process.on(signal, () => {});
   process.on('SIGHUP', () => stdio?.reopen());
   process.on('message', onMessage);
+}
+
+/**
+ * A warm spare (`spare` option): the script is imported, so its module-level code ran, but onWorkerStart
+ * has not; it holds no connections and does not listen. It waits for the master to hand it a slot.
+ */
+export function waitAsSpare(definition: Worker): void {
+  spareOf = definition;
+  process.title = `workerman-ts: spare ${definition.name}`;
+  // One round trip first: the first message either way runs cold code (the master's serializer, our
+  // handler here), ~2.5 ms that would otherwise be paid by the takeover itself.
+  void masterBarrier().then(() => send({ wm: 'spareReady' }));
+}
+
+/** The master gives this spare slot `id`: from now on it is that slot's process, as if forked for it. */
+function takeSlot(id: number): void {
+  const definition = spareOf;
+  if (!definition || stopping) return;
+  spareOf = null;
+  process.env[ENV_WORKER_ID] = String(id);
+  delete process.env[ENV_WORKER_SPARE];
+  runWorkerProcess(definition, id);
 }
 
 /** Start `definition` as this process's worker with the stable slot `id`. */
@@ -156,6 +181,9 @@ function onMessage(message: unknown): void {
       break;
     case 'reload':
       void reloadInPlace();
+      break;
+    case 'takeSlot':
+      takeSlot(msg.id);
       break;
     case 'stats':
       send(statsReply(msg));

@@ -6,7 +6,7 @@ import { planReload, reloadResult } from '../../src/master/reload.js';
 
 const slot = (name: string, reloadable: boolean, state: string, running: boolean) => ({
   name,
-  definition: { index: 0, name, count: 1, reloadable },
+  definition: { index: 0, name, count: 1, reloadable, spare: 0 },
   state: state as 'ready',
   process: running ? ({} as never) : null,
 });

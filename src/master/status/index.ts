@@ -116,9 +116,10 @@ export class StatusService {
 
   /** Ask every worker for fresh counters (busy after the deadline) and build the status document. */
   async status(request: StatusRequest = {}): Promise<StatusReport> {
-    const live = this.supervisor.liveProcesses();
+    const live = this.supervisor.workerProcesses();
     // A process not sampled yet (asked right after start or a restart): sample it with the counters.
-    const unsampled = [process.pid, ...live.map((w) => w.process.pid ?? 0)].some(
+    const spares = this.supervisor.spares.list().map((s) => s.pid ?? 0);
+    const unsampled = [process.pid, ...live.map((w) => w.process.pid ?? 0), ...spares].some(
       (pid) => this.sampler.get(pid) === null,
     );
     const [answers] = await Promise.all([
@@ -130,7 +131,7 @@ export class StatusService {
 
   /** The status document from the counters workers pushed last, without asking them (for /metrics). */
   snapshot(): StatusReport {
-    return this.build(this.supervisor.liveProcesses(), null);
+    return this.build(this.supervisor.workerProcesses(), null);
   }
 
   /** Every connection of every worker that answers before the deadline. */
@@ -152,7 +153,7 @@ export class StatusService {
     request: StatusRequest,
     onWorker: (worker: ConnectionStatus['worker'], rowsJson: string) => void,
   ): Promise<Omit<ConnectionsTable, 'workers'>> {
-    const live = this.supervisor.liveProcesses();
+    const live = this.supervisor.workerProcesses();
     const who = (pid: number) => {
       const slot = this.slotOf.get(pid);
       return { name: slot?.definition.name ?? '?', id: slot?.id ?? -1, pid };
@@ -225,6 +226,11 @@ export class StatusService {
       master,
       definitions: definitionsOf(this.supervisor.slots),
       workers,
+      spares: this.supervisor.spares.list().map((spare) => {
+        const usage = spare.pid !== null ? this.sampler.get(spare.pid) : null;
+        const uptime = Math.round(now - spare.startedAt) / 1000;
+        return { ...spare, cpu: usage?.cpu ?? null, memory: usage?.memory ?? null, uptime };
+      }),
       totals: totalsOf(master, workers),
     };
   }
@@ -236,7 +242,14 @@ function definitionsOf(slots: readonly Slot[]): StatusReport['definitions'] {
     const d = slot.definition;
     let entry = byDefinition.get(d);
     if (!entry) {
-      entry = { name: d.name, count: d.count, reloadable: d.reloadable, restarts: 0, failed: [] };
+      entry = {
+        name: d.name,
+        count: d.count,
+        reloadable: d.reloadable,
+        spare: d.spare,
+        restarts: 0,
+        failed: [],
+      };
       byDefinition.set(d, entry);
     }
     entry.restarts += slot.restarts;

@@ -71,9 +71,24 @@ export interface DefinitionStatus {
   name: string;
   count: number;
   reloadable: boolean;
+  /** Warm spares this Worker keeps (its `spare` option). */
+  spare: number;
   restarts: number;
   /** Ids of slots given up on after repeated start failures. */
   failed: number[];
+}
+
+/** A warm spare: a process of a Worker's that waits to take a slot (not a slot itself). */
+export interface SpareStatus {
+  name: string;
+  pid: number | null;
+  /** `starting` (importing the script), `warm` (can take a slot), `stopping` (retired by a reload). */
+  state: 'starting' | 'warm' | 'stopping';
+  startedAt: number;
+  cpu: number | null;
+  memory: number | null;
+  /** Seconds since it was forked. */
+  uptime: number;
 }
 
 export interface StatusReport {
@@ -88,6 +103,8 @@ export interface StatusReport {
   master: MasterStatus;
   definitions: DefinitionStatus[];
   workers: WorkerStatus[];
+  /** Warm spares (empty when no Worker keeps any); they are not in `workers` nor in the totals. */
+  spares: SpareStatus[];
   totals: {
     processes: number;
     cpu: number;
