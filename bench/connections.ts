@@ -1,5 +1,5 @@
-// Many idle connections in one process, ours against raw `ws`: RSS per connection (rss delta after GC,
-// --expose-gc) and the time to open them all; then the reconnect storm when the server restarts.
+// Many idle connections in one process, ours against raw `ws`: RSS and V8 heap used per connection (deltas
+// after GC, --expose-gc, both sides in the same rounds) and the time to open them all; then the reconnect storm when the server restarts.
 // Each round uses a fresh client and server process. Run: npm run bench:connections
 import { spawnChild } from './lib/procs.js';
 import { connectionBudget } from './lib/limits.js';
@@ -9,6 +9,7 @@ const CMD = 'npm run bench:connections';
 
 interface Idle {
   perConnBytes: number;
+  heapPerConnBytes: number;
   openMs: number;
 }
 
@@ -17,12 +18,16 @@ async function idleRound(mode: 'ours' | 'raw', n: number): Promise<Idle> {
   const client = spawnChild('proc/client.js');
   try {
     const { port } = await server.call<{ port: number }>({ cmd: 'listen', ws: true, backlog: 4096 });
-    const before = await client.call<{ rss: number }>({ cmd: 'memory' });
+    const before = await client.call<{ rss: number; heapUsed: number }>({ cmd: 'memory' });
     const { ms } = await client.call<{ ms: number }>({ cmd: 'open', mode, proto: 'ws', port, n }, 60_000);
     await new Promise((r) => setTimeout(r, 200));
-    const after = await client.call<{ rss: number }>({ cmd: 'memory' });
+    const after = await client.call<{ rss: number; heapUsed: number }>({ cmd: 'memory' });
     await server.call({ cmd: 'closeAll' });
-    return { perConnBytes: (after.rss - before.rss) / n, openMs: ms };
+    return {
+      perConnBytes: (after.rss - before.rss) / n,
+      heapPerConnBytes: (after.heapUsed - before.heapUsed) / n,
+      openMs: ms,
+    };
   } finally {
     await Promise.all([client.kill(), server.kill()]);
   }
@@ -43,7 +48,16 @@ export async function runIdle(wanted = Number(process.env.BENCH_CONNS ?? 10_000)
     'bytes',
     r.ours.map((x) => x.perConnBytes),
     r.baseline.map((x) => x.perConnBytes),
-    atMost(1.15),
+    atMost(0.75),
+    CMD,
+    note ?? undefined,
+  );
+  report(
+    `V8 heap used per connection, ${label} vs raw ws`,
+    'bytes',
+    r.ours.map((x) => x.heapPerConnBytes),
+    r.baseline.map((x) => x.heapPerConnBytes),
+    null,
     CMD,
     note ?? undefined,
   );

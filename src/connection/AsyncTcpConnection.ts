@@ -7,7 +7,8 @@ import { warnIfUnverified } from './tls-warning.js';
 import { ConnectionError } from './errors.js';
 import type { Link, LinkConfig, LinkOwner, SendData } from './link.js';
 import { getProtocol, knownSchemes, registerProtocol, type Protocol } from './protocol/Protocol.js';
-import { checkCloseFrame, openWsLink, Ws } from './protocol/ws.js';
+import { openWsLink, Ws } from './protocol/ws.js';
+import { checkCloseFrame } from './protocol/ws-faults.js';
 import { openStreamLink } from './transport/stream.js';
 import { parseProxy, proxyFromEnv } from './transport/proxy.js';
 import { checkHeaders, isWebSocket, parseTarget, type Target } from './url.js';
@@ -16,7 +17,7 @@ import type { ConnectionInfo, ConnectionOptions, ConnectionTotals } from './type
 import type { LivenessHost } from './liveness.js';
 import { LinkedConnection } from './linked.js';
 import { SendQueue } from './send-queue.js';
-import { checkOptionKeys, checkSettings } from './settings.js';
+import { checkOptionKeys, checkSettings } from './settings-check.js';
 import {
   closeAll,
   coarseEpoch,
@@ -75,10 +76,6 @@ export class AsyncTcpConnection<M = string | Buffer>
 
   /** Process-unique id, kept across reconnects. */
   readonly id = nextConnectionId();
-  /** The URL as given. */
-  readonly url: string;
-  /** The URL with credentials and query-string values masked: safe to print. */
-  readonly displayUrl: string;
   protected readonly target: Target;
 
   /**
@@ -89,11 +86,18 @@ export class AsyncTcpConnection<M = string | Buffer>
   constructor(url: string, options: ConnectionOptions<AsyncTcpConnection<M>, M> = {}) {
     super();
     this.target = targetOf(url);
-    this.url = url;
-    this.displayUrl = this.target.display;
     checkOptionKeys(options);
     Object.assign(this, options);
     checkSettings(this);
+  }
+
+  /** The URL as given. */
+  get url(): string {
+    return this.target.url;
+  }
+  /** The URL with credentials and query-string values masked: safe to print. */
+  get displayUrl(): string {
+    return this.target.display;
   }
 
   /** Epoch ms (250 ms resolution) of the last inbound message, or null. */

@@ -10,6 +10,7 @@ import type { ConnectionFault } from './errors.js';
 import type { Link } from './link.js';
 import type { Liveness } from './liveness.js';
 import { countClosed, Counters, live as registry } from './registry.js';
+import { definePast, type Past } from './past.js';
 import type { SendQueue } from './send-queue.js';
 import { ConnectionSettings } from './settings.js';
 import { checkMove } from './state.js';
@@ -20,11 +21,6 @@ export abstract class ConnectionMachine<M> extends ConnectionSettings<M> {
   protected _state: ConnectionState = 'initial';
   protected _messagesIn = 0;
   protected _messagesOut = 0;
-  protected _reconnectAttempts = 0;
-  protected _nextRetryAt: number | null = null;
-  protected _closeCode: number | null = null;
-  protected _closeReason = '';
-  protected _lastError: ConnectionFault | null = null;
   // Addresses as interned IP strings and port numbers, rendered on read: 10,000 connections to one server
   // share two IP strings instead of keeping four strings and two socket-cached objects each.
   protected localIp: string | null = null;
@@ -35,23 +31,34 @@ export abstract class ConnectionMachine<M> extends ConnectionSettings<M> {
   protected lastMessageTick = 0;
   protected link: Link | null = null;
   protected socket: Socket | null = null;
-  protected bytesInDone = 0;
-  protected bytesOutDone = 0;
-  /** Bytes already added to the process totals when this connection last left the registry. */
-  protected countedIn = 0;
-  protected countedOut = 0;
   /** Sends waiting for the open; created by the first one. */
   protected queue: SendQueue | null = null;
   protected bufferFull = false;
-  protected alive = 0;
   protected openedAt: number | null = null;
   protected userClosed = false;
-  protected inFinalOnClose = false;
-  protected reconnectAfterClose: number | null = null;
-  protected reconnectTimer: NodeJS.Timeout | null = null;
   /** Deadlines and liveness timers; only while something is timed (connecting, pings, idle watchdog). */
   protected liveness: Liveness | null = null;
   protected abstract readonly target: Target;
+  /** What closes, faults, reconnects and pings leave; created by the first such write (past.ts). */
+  protected past: Past | null = null;
+  // Backed by `past` (accessors on the prototype, below the class): an idle connection that never closed,
+  // faulted or reconnected keeps none of them.
+  declare protected _reconnectAttempts: number;
+  declare protected _nextRetryAt: number | null;
+  declare protected _closeCode: number | null;
+  declare protected _closeReason: string;
+  declare protected _lastError: ConnectionFault | null;
+  /** Wire bytes of this object's earlier sockets. */
+  declare protected bytesInDone: number;
+  declare protected bytesOutDone: number;
+  /** Bytes already added to the process totals when this connection last left the registry. */
+  declare protected countedIn: number;
+  declare protected countedOut: number;
+  /** Pings and pongs received (liveness). */
+  declare protected alive: number;
+  declare protected inFinalOnClose: boolean;
+  declare protected reconnectAfterClose: number | null;
+  declare protected reconnectTimer: NodeJS.Timeout | null;
 
   /** Current state; see docs/connections.md for the transitions. */
   get state(): ConnectionState {
@@ -153,3 +160,5 @@ export abstract class ConnectionMachine<M> extends ConnectionSettings<M> {
   abstract close(code: number, reason: string): void;
   abstract destroy(): void;
 }
+
+definePast(ConnectionMachine.prototype);

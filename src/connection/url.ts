@@ -17,6 +17,8 @@ export interface Target {
   where: string;
   /** The URL with credentials and query-string values masked. */
   display: string;
+  /** The URL as given (connections share one Target per URL: the string is kept here, once). */
+  url: string;
 }
 
 const SCHEME_DEFAULT_PORT: Record<string, number> = { ws: 80, wss: 443 };
@@ -76,7 +78,16 @@ export function parseTarget(url: string, knownSchemes: readonly string[]): Targe
     );
   const secure = scheme === 'wss' || scheme === 'tls' || scheme === 'ssl';
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
-  return { scheme, host, port, path: (u.pathname || '/') + u.search, secure, where, display: maskUrl(u) };
+  return {
+    scheme,
+    host,
+    port,
+    path: (u.pathname || '/') + u.search,
+    secure,
+    where,
+    display: maskUrl(u),
+    url,
+  };
 }
 
 /** Renders `u` with user/password replaced by `***` and every query-string value by `***`. */

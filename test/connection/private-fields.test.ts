@@ -9,6 +9,7 @@ import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { forgetAddressCache } from '../../src/connection/addresses.js';
 import { WebSocket } from 'ws';
 import { startWsServer } from '../helpers/servers.js';
+import { waitFor } from '../helpers/wait.js';
 
 test("EventEmitter's _events: an own property the constructor sets, and every method accepts it unset (settings.ts)", () => {
   const e = new EventEmitter() as EventEmitter & { _events: unknown };
@@ -67,6 +68,46 @@ test("ws's _req: the upgrade request, there right after new WebSocket(); a liste
     assert.equal((ws as unknown as { _req?: unknown })._req, null, 'ws keeps _req after the upgrade');
   } finally {
     ws.terminate();
+    await server.close();
+  }
+});
+
+test("ws's setSocket and _isServer: a WebSocket made with address null, marked a client, runs on a socket after our handshake (protocol/ws.ts; no fallback: ws's own server and client call setSocket)", async () => {
+  const server = await startWsServer({}, (peer) => peer.send('from server'));
+  const { createHash } = await import('node:crypto');
+  const socket = connect(server.port, '127.0.0.1');
+  try {
+    const key = 'dGhlIHNhbXBsZSBub25jZQ==';
+    socket.write(
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`,
+    );
+    const [answer] = (await once(socket, 'data')) as [Buffer];
+    const end = answer.indexOf('\r\n\r\n') + 4;
+    const digest = createHash('sha1')
+      .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
+      .digest('base64');
+    assert.match(
+      answer.toString('latin1', 0, end),
+      new RegExp(`Sec-WebSocket-Accept: ${digest.replace(/[+/]/g, '\\$&')}`),
+    );
+    const ws = new WebSocket(null as unknown as string, undefined, { autoPong: true }) as WebSocket & {
+      _isServer: boolean;
+      setSocket(s: Socket, head: Buffer, o: Record<string, unknown>): void;
+    };
+    assert.equal(ws._isServer, true, 'ws no longer marks an address-null WebSocket as a server');
+    ws._isServer = false;
+    assert.equal(typeof ws.setSocket, 'function', 'ws no longer has setSocket');
+    const got = once(ws, 'message');
+    ws.setSocket(socket, answer.subarray(end), { allowSynchronousEvents: true, maxPayload: 1024 });
+    assert.equal(ws.readyState, WebSocket.OPEN);
+    assert.equal(String((await got)[0]), 'from server');
+    // A ws server closes on an unmasked client frame (1002); it records a masked one.
+    ws.send('masked?');
+    await waitFor(() => server.received.length === 1, 'the server to receive the frame');
+    assert.deepEqual(server.received[0], { data: 'masked?', isBinary: false });
+    ws.terminate();
+  } finally {
+    socket.destroy();
     await server.close();
   }
 });

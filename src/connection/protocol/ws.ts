@@ -1,12 +1,12 @@
-// ws:// and wss:// on the `ws` package: the handshake, frames, ping and close are all `ws`'s; this file maps
-// its events onto the facade (LinkOwner) and its errors onto our stable codes.
-import { ConfigError } from '../../shared/config-error.js';
-import { show } from '../../shared/show.js';
+// ws:// and wss:// on the `ws` package: our handshake (ws-handshake.ts) on our socket (transport/socket.ts),
+// then frames, ping and close are all `ws`'s; this file maps its events onto the facade (LinkOwner) and its
+// errors onto our stable codes. A received message: `ws` -> onWsMessage here -> linked.ts _linkMessage.
 import type { Socket } from 'node:net';
-import type { ClientRequest, IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import type { WebSocket, ClientOptions } from 'ws';
-import { ConnectionError, connectFault, fault, type ConnectionFault } from '../errors.js';
+import type { ConnectionFault } from '../errors.js';
+import { classify } from './ws-faults.js';
+import { newKey, readAnswer, requestHead } from './ws-handshake.js';
 import type { HandshakeResponse, Link, LinkConfig, LinkOwner, SendData } from '../link.js';
 import { openSocket } from '../transport/socket.js';
 
@@ -35,67 +35,6 @@ const OPEN = 1;
 const TEXT = { binary: false };
 const BINARY = { binary: true };
 
-/** Builds the `onWebSocketConnect` response from the 101 answer. */
-function toResponse(res: IncomingMessage): HandshakeResponse {
-  const raw = res.rawHeaders;
-  return {
-    statusCode: res.statusCode ?? 101,
-    statusMessage: res.statusMessage ?? '',
-    httpVersion: res.httpVersion,
-    headers: res.headers,
-    toString() {
-      let s = `HTTP/${this.httpVersion} ${this.statusCode} ${this.statusMessage}\r\n`;
-      for (let i = 0; i + 1 < raw.length; i += 2) s += `${raw[i]}: ${raw[i + 1]}\r\n`;
-      return s + '\r\n';
-    },
-  };
-}
-
-/** `Not Found` for 404; node:http is required here, not imported, for the same reason as `ws` (loaded by then). */
-function statusText(status: number): string {
-  return (requireCjs('node:http') as typeof import('node:http')).STATUS_CODES[status] ?? '';
-}
-
-/** @internal Maps an error `ws` emitted onto a fault; null when it is only the echo of a close we asked for. */
-export function classify(
-  err: Error & { code?: string },
-  phase: 'connect' | 'handshake' | 'open',
-  where: string,
-  maxPackageSize: number,
-): ConnectionFault | null {
-  const rejected = /^Unexpected server response: (\d+)/.exec(err.message);
-  if (rejected) {
-    const status = Number(rejected[1]);
-    return fault(
-      ConnectionError.HANDSHAKE_REJECTED,
-      where,
-      `server answered HTTP ${status} ${statusText(status)}`.trimEnd(),
-    );
-  }
-  if (err.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH')
-    return fault(
-      ConnectionError.PACKAGE_TOO_LARGE,
-      where,
-      `${err.message} (maxPackageSize ${maxPackageSize} bytes)`,
-    );
-  if (typeof err.code === 'string' && err.code.startsWith('WS_ERR_'))
-    return fault(ConnectionError.PROTOCOL_ERROR, where, `${err.message} (${err.code})`);
-  if (phase === 'connect') return connectFault(err, where);
-  if (phase === 'handshake') {
-    if (/Invalid|Server sent|subprotocol|extension/i.test(err.message))
-      return fault(ConnectionError.PROTOCOL_ERROR, where, `bad handshake answer: ${err.message}`);
-    const f = connectFault(err, where);
-    return f.code === ConnectionError.CONNECT_FAIL
-      ? fault(
-          ConnectionError.CONNECT_FAIL,
-          where,
-          `closed during the websocket handshake (${err.code ?? err.message})`,
-        )
-      : f;
-  }
-  return null; // socket errors after open end in a plain close (1006), as in Workerman
-}
-
 /** The link a `WebSocket` belongs to: the shared listeners below find their connection through it. */
 const LINK = Symbol('workerman.link');
 type LinkedWs = WebSocket & { [LINK]: WsLink };
@@ -119,9 +58,10 @@ function onWsClose(this: WebSocket, code: number, reason: Buffer): void {
   link.owner._linkClosed(link, code, reason.toString());
 }
 
-/** One websocket attempt. */
+/** One websocket attempt: our handshake on our socket (ws-handshake.ts), then `ws` on that socket. */
 class WsLink implements Link {
-  private readonly ws: LinkedWs;
+  /** Created once the 101 is checked. */
+  private ws: LinkedWs | null = null;
   /** The first socket opened (the proxy tunnel while it is being set up), destroyed with the link. */
   private raw: Socket | null = null;
   /** The socket `ws` runs on (TLS socket for wss). */
@@ -129,6 +69,8 @@ class WsLink implements Link {
   private phase: 'connect' | 'handshake' | 'open' = 'connect';
   private ending = false;
   private drainWatched = false;
+  /** Until the answer is read: the key sent, the request, and what has arrived of the answer. */
+  private hs: Handshake | null;
   private readonly opts: { binary: boolean };
   private readonly where: string;
   private readonly maxPackageSize: number;
@@ -140,70 +82,106 @@ class WsLink implements Link {
     this.opts = cfg.binary ? BINARY : TEXT;
     this.where = cfg.target.where;
     this.maxPackageSize = cfg.maxPackageSize;
-    this.ws = new (loadWs())(cfg.url, wsOptions(this, cfg)) as LinkedWs;
-    this.ws[LINK] = this;
-    this.ws.on('message', onWsMessage);
-    this.ws.on('error', onWsError);
-    this.ws.on('close', onWsClose);
-    // The 101 answer and the open: from the attempt's http request, which `ws` drops once upgraded, so
-    // that the WebSocket's own listener table stays at three entries (each further event name costs
-    // ~100 B per connection). Our listener runs after `ws`'s, which has opened the socket by then.
-    const req = (this.ws as unknown as { _req?: ClientRequest | null })._req;
-    if (req) {
-      req.on('upgrade', (res: IncomingMessage) => this.upgraded(res));
-    } else {
-      this.watchOpen(); // a `ws` that no longer keeps `_req`
-    }
-  }
-
-  /** The open through `ws`'s own `upgrade` and `open` events (two more listener names per connection). */
-  private watchOpen(): void {
-    let response: IncomingMessage | null = null;
-    this.ws.once('upgrade', (res: IncomingMessage) => {
-      response = res;
-    });
-    this.ws.once('open', () => {
-      if (response !== null) this.upgraded(response);
-    });
-  }
-
-  /** @internal `ws`'s createConnection: opens our socket (direct, TLS, through a proxy) and hands it over. */
-  connectSocket(cfg: LinkConfig, cb: (err: Error | null, s?: Socket) => void): void {
+    loadWs(); // before the socket: the first attempt's load of `ws` is not counted against its handshake
+    const key = newKey();
+    this.hs = {
+      key,
+      request: requestHead(cfg.target, cfg.url, cfg.headers, key),
+      got: null,
+      skipUTF8Validation: cfg.skipUTF8Validation,
+      closeTimeoutMs: cfg.closeTimeoutMs,
+      onData: (chunk) => this.answer(chunk),
+      onError: (err) => this.error(err),
+      onClose: () => this.handshakeClosed(),
+    };
     this.raw = openSocket(
       cfg.target,
       cfg.tls,
       cfg.proxy,
       (s) => this.connected(s),
       (err, s) => {
-        if (err !== null) {
-          this.fault(err);
-          cb(new Error(err.message));
-          return;
-        }
+        if (err !== null) return this.fault(err);
         this.socket = s;
-        cb(null, s);
+        const hs = this.hs as Handshake;
+        s.on('data', hs.onData);
+        s.on('error', hs.onError);
+        s.on('close', hs.onClose);
       },
       true,
     );
   }
 
-  private upgraded(res: IncomingMessage): void {
-    if (this.ws.readyState !== OPEN || this.phase === 'open') return;
-    this.phase = 'open';
-    this.owner._linkOpen(this, toResponse(res));
-  }
-
   private connected(s: Socket): void {
-    if (this.phase !== 'connect') return;
+    if (this.phase !== 'connect' || this.hs === null) return;
     this.phase = 'handshake';
+    s.write(this.hs.request);
     this.owner._linkConnected(this, s);
   }
 
-  /** @internal From the shared error listener. */
+  /** Bytes of the answer. */
+  private answer(chunk: Buffer): void {
+    const hs = this.hs;
+    if (hs === null || this.ending) return;
+    const got = hs.got === null ? chunk : Buffer.concat([hs.got, chunk]);
+    const r = readAnswer(got, hs.key, this.where);
+    if (r === null) {
+      hs.got = got;
+      return;
+    }
+    if ('code' in r) return this.fault(r);
+    this.upgrade(r.response, r.head);
+  }
+
+  /** The 101 is fine: `ws` takes the socket over, as its own client does after node:http's upgrade. */
+  private upgrade(response: HandshakeResponse, head: Buffer): void {
+    const s = this.socket as Socket;
+    const hs = this.hs as Handshake;
+    this.hs = null;
+    s.off('data', hs.onData);
+    s.off('error', hs.onError);
+    s.off('close', hs.onClose);
+    // Made with address null (`ws`'s server side), then marked a client: masks what it sends, refuses
+    // masked frames. The options are `ws`'s client defaults (test/connection/private-fields.test.ts).
+    const ws = new (loadWs())(null as unknown as string, undefined, {
+      autoPong: true,
+      maxPendingAutoPongs: 60,
+      closeTimeout: hs.closeTimeoutMs,
+    } as ClientOptions) as LinkedWs & WsInternals;
+    ws._isServer = false;
+    ws[LINK] = this;
+    ws.on('message', onWsMessage);
+    ws.on('error', onWsError);
+    ws.on('close', onWsClose);
+    this.ws = ws;
+    this.phase = 'open';
+    ws.setSocket(s, head, {
+      allowSynchronousEvents: true,
+      maxBufferedChunks: 256 * 1024,
+      maxFragments: 16 * 1024,
+      maxPayload: this.maxPackageSize,
+      skipUTF8Validation: hs.skipUTF8Validation,
+    });
+    this.owner._linkOpen(this, response);
+  }
+
+  /** @internal From the shared `ws` error listener and the handshake's socket error listener. */
   error(err: Error & { code?: string }): void {
     if (this.ending) return;
     const f = classify(err, this.phase, this.where, this.maxPackageSize);
     if (f !== null) this.fault(f);
+  }
+
+  /** The socket went away before the 101 was read (its close listener, or destroy()). */
+  private handshakeClosed(): void {
+    if (this.hs === null) return;
+    this.hs = null;
+    if (!this.ending) {
+      this.ending = true;
+      const hangUp = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      this.owner._linkFault(this, classify(hangUp, this.phase, this.where, this.maxPackageSize)!);
+    }
+    this.raw?.destroy();
+    this.owner._linkClosed(this, 1006, '');
   }
 
   /** Reports the fault and drops the socket at once: a peer that broke the protocol is not waited on. */
@@ -211,17 +189,17 @@ class WsLink implements Link {
     if (this.ending) return;
     this.ending = true;
     this.owner._linkFault(this, f);
-    this.ws.terminate();
+    this.destroy();
   }
 
   write(data: SendData): boolean {
-    if (this.ws.readyState !== OPEN) return false;
+    if (this.ws?.readyState !== OPEN) return false;
     this.ws.send(data, this.opts);
     return true;
   }
 
   bufferedAmount(): number {
-    return this.ws.bufferedAmount;
+    return this.ws?.bufferedAmount ?? 0;
   }
 
   watchDrain(): void {
@@ -231,70 +209,59 @@ class WsLink implements Link {
   }
 
   watchAlive(): void {
-    this.ws.on('ping', onWsAlive);
-    this.ws.on('pong', onWsAlive);
+    this.ws?.on('ping', onWsAlive);
+    this.ws?.on('pong', onWsAlive);
   }
 
   ping(): void {
-    if (this.ws.readyState === OPEN) this.ws.ping();
+    if (this.ws?.readyState === OPEN) this.ws.ping();
   }
 
   close(code: number, reason: string): void {
-    if (this.phase !== 'open') return this.destroy();
+    if (this.ws === null) return this.destroy();
     this.ending = true;
     this.ws.close(code, reason);
   }
 
   destroy(): void {
     this.ending = true;
-    this.ws.terminate();
+    if (this.ws !== null) {
+      this.ws.terminate();
+      this.raw?.destroy();
+      return;
+    }
+    // Before the 101 the socket's close listener reports the end; without that socket (no tunnel yet, a
+    // proxy that refused, or already closed) it is reported on the next tick. handshakeClosed() runs once.
+    const listening = this.socket !== null && !this.socket.destroyed;
     this.raw?.destroy();
+    this.socket?.destroy();
+    if (!listening) process.nextTick(() => this.handshakeClosed());
   }
 }
 
+/** `ws` members used by the handover (`setSocket` is what `ws`'s own server and client call). */
+interface WsInternals {
+  _isServer: boolean;
+  setSocket(socket: Socket, head: Buffer, options: Record<string, unknown>): void;
+}
+
 /**
- * The `ws` client options of one attempt. A function of its own so that `createConnection`'s closure holds
- * only the link and the config, and only until the socket is handed over.
+ * One attempt's state until the 101: its listeners are closures (not shared functions that find the link
+ * through a property on the socket): they go with the handshake and leave the socket's shape as it was.
  */
-function wsOptions(link: WsLink, cfg: LinkConfig): ClientOptions {
-  // `closeTimeout` (ws >= 8.18) bounds our own graceful close; @types/ws does not know it yet.
-  const options: ClientOptions & { closeTimeout: number } = {
-    headers: cfg.headers,
-    perMessageDeflate: false,
-    maxPayload: cfg.maxPackageSize,
-    skipUTF8Validation: cfg.skipUTF8Validation,
-    followRedirects: false,
-    closeTimeout: cfg.closeTimeoutMs,
-    createConnection: ((_opts: unknown, cb: (err: Error | null, s?: Socket) => void) => {
-      link.connectSocket(cfg, cb);
-      return undefined;
-    }) as never,
-  };
-  return options;
+interface Handshake {
+  key: string;
+  request: string;
+  got: Buffer | null;
+  /** For `ws`, at the handover. */
+  skipUTF8Validation: boolean;
+  closeTimeoutMs: number;
+  onData: (chunk: Buffer) => void;
+  onError: (err: Error & { code?: string }) => void;
+  onClose: () => void;
 }
 
 /** Opens a ws/wss attempt for `owner`. */
 export function openWsLink(owner: LinkOwner, cfg: LinkConfig): Link {
   return new WsLink(owner, cfg);
-}
-
-/**
- * The close codes a websocket endpoint may send (RFC 6455 7.4: 1000-1003, 1007-1014, 3000-4999) and a reason
- * of at most 123 bytes; checked before anything changes, with a sentence instead of `ws`'s terse message.
- */
-export function checkCloseFrame(code: unknown, reason: unknown): void {
-  const allowed =
-    typeof code === 'number' &&
-    Number.isInteger(code) &&
-    ((code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999));
-  if (!allowed) {
-    throw new ConfigError(
-      `AsyncTcpConnection: close(${show(code)}): websocket does not allow sending this close code (use 1000-1003, 1007-1014 or 3000-4999)`,
-    );
-  }
-  if (typeof reason !== 'string' || Buffer.byteLength(reason) > 123) {
-    throw new ConfigError(
-      `AsyncTcpConnection: close(${code}, reason): the reason must be a string of at most 123 bytes`,
-    );
-  }
 }

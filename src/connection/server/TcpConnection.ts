@@ -1,40 +1,16 @@
 // An accepted connection (Workerman's TcpConnection): the same surface as AsyncTcpConnection where it makes
 // sense (callbacks, the send() true/null/false contract, buffers, counters), for every listen scheme. The
 // transport is a Link (../link.ts) as on the client side: stream protocols reuse the client's StreamLink,
-// websocket:// and http:// have their own (ws-link.ts, http-link.ts). Lean on purpose: options and
-// callbacks live on the prototype or on the Worker, a connection holds only its own state.
-import type { Socket } from 'node:net';
-import { ConnectionError, fault, type ConnectionFault } from '../errors.js';
-import type { HandshakeResponse, Link, LinkOwner, SendData } from '../link.js';
-import { coarseClock, coarseEpoch, nextConnectionId, rethrowLater, startClock } from '../registry.js';
+// websocket:// and http:// have their own (ws-link.ts, http-link.ts). This file is the public surface; the
+// state and what the link reports are accepted.ts. Lean on purpose: options and callbacks live on the
+// prototype or on the Worker, a connection holds only its own state.
+import { forgetAddressCache } from '../addresses.js';
+import type { Link, SendData } from '../link.js';
+import { coarseEpoch } from '../registry.js';
 import type { Callback } from '../settings.js';
-import { accepted, closedServerBytes, ServerCounters, serverTotals, type ServerTotals } from './registry.js';
-import type { AcceptedConnectionInfo, AcceptedState, ConnectionHost, ServerSettings } from './types.js';
-
-/** What a connection needs from the server that accepted it. */
-export interface AcceptingServer {
-  readonly host: ConnectionHost<TcpConnection>;
-  readonly settings: ServerSettings;
-  /** Listen scheme. */
-  readonly scheme: string;
-  /** Listen address as shown, e.g. `websocket://0.0.0.0:2346`. */
-  readonly display: string;
-  /** The server stopped accepting: a connection that opens now is closed (1001) right away. */
-  readonly stopping: boolean;
-}
-
-type Handler = 'onConnect' | 'onMessage' | 'onClose' | 'onBufferFull' | 'onBufferDrain';
-
-/** IP strings seen, so that connections from one client address share one string. Bounded. */
-const ips = new Map<string, string>();
-function internIp(ip: string | undefined): string {
-  if (ip === undefined) return '';
-  const known = ips.get(ip);
-  if (known !== undefined) return known;
-  if (ips.size >= 4096) ips.clear();
-  ips.set(ip, ip);
-  return ip;
-}
+import { AcceptedConnection } from './accepted.js';
+import { accepted, ServerCounters, serverTotals, type ServerTotals } from './registry.js';
+import type { AcceptedConnectionInfo, ConnectionHost } from './types.js';
 
 /**
  * A connection a listening Worker accepted. Callbacks set on the connection win over the Worker's
@@ -42,7 +18,7 @@ function internIp(ip: string | undefined): string {
  * `M` is what onMessage gets; it depends on the listen scheme, so it is open by default (see ServerMessage).
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see ServerMessage in types.ts
-export class TcpConnection<M = any> implements LinkOwner {
+export class TcpConnection<M = any> extends AcceptedConnection<M> {
   /** Every accepted connection of this process that is not closed yet (all Workers, all protocols). */
   static get connections(): ReadonlySet<TcpConnection> {
     return accepted;
@@ -50,54 +26,6 @@ export class TcpConnection<M = any> implements LinkOwner {
   /** Process-wide counters of accepted connections: accepted, refused, messages, bytes, send failures. */
   static get totals(): ServerTotals {
     return serverTotals();
-  }
-
-  /** Unique within the process (one counter with AsyncTcpConnection ids, as in Workerman). */
-  readonly id = nextConnectionId();
-  /** `'handshaking'` (websocket:// until the 101 is sent), `'open'`, `'closing'`, `'closed'`. */
-  state: AcceptedState;
-  /** IP of the peer (`'127.0.0.1'`, `'::1'`). */
-  readonly remoteIp: string;
-  readonly remotePort: number;
-  /** Epoch ms of the accept. */
-  readonly openedAt = Date.now();
-  messagesIn = 0;
-  messagesOut = 0;
-  /** @internal */
-  readonly server: AcceptingServer;
-  private link: Link | null = null;
-  private socket: Socket | null;
-  private lastMessageTick = 0;
-  private bufferFull = false;
-
-  // Defaults on the prototype (below the class): a connection has own fields only for what was set.
-  /** Per-connection callbacks; when null, the Worker's callback of the same name runs. */
-  declare onConnect: Callback<[conn: this]> | null;
-  declare onWebSocketConnect: Callback<[conn: this, request: import('node:http').IncomingMessage]> | null;
-  declare onMessage: Callback<[conn: this, data: M]> | null;
-  declare onClose: Callback<[conn: this]> | null;
-  declare onError: Callback<[conn: this, code: number, message: string]> | null;
-  declare onBufferFull: Callback<[conn: this]> | null;
-  declare onBufferDrain: Callback<[conn: this]> | null;
-  /** websocket://: close code the client sent (1006 if none); null for other schemes or while open. */
-  declare closeCode: number | null;
-  declare closeReason: string;
-  /** The last fault reported through onError. */
-  declare lastError: ConnectionFault | null;
-  /** Sends made while handshaking, written once open (websocket://, from onConnect/onWebSocketConnect). */
-  declare private queue: SendData[] | null;
-  declare private bytesInDone: number;
-  declare private bytesOutDone: number;
-  declare private maxSendOverride: number;
-
-  /** @internal Made by the server at accept time; not for user code. */
-  constructor(server: AcceptingServer, socket: Socket, state: AcceptedState) {
-    this.server = server;
-    this.socket = socket;
-    this.state = state;
-    this.remoteIp = internIp(socket.remoteAddress);
-    this.remotePort = socket.remotePort ?? 0;
-    forgetAddressCache(socket);
   }
 
   /** The Worker that accepted this connection. */
@@ -237,173 +165,18 @@ export class TcpConnection<M = any> implements LinkOwner {
     };
   }
 
-  // ---- the server's side ---------------------------------------------------------------------------------
-
-  /** @internal The server made the transport: join the registries, run onConnect. */
-  _attach(link: Link): void {
-    this.link = link;
-    accepted.add(this);
-    this.server.host.connections.set(this.id, this);
-    ServerCounters.accepted++;
-    startClock();
-    this.call('onConnect');
-  }
-
-  /** @internal Starts the idleTimeout watchdog on `socket` (Node's socket timeout: no timer of our own). */
-  _watchIdle(socket: Socket): void {
-    const seconds = this.server.settings.idleTimeout;
-    if (!(seconds > 0)) return;
-    socket.setTimeout(seconds * 1000, () => {
-      if (this.state === 'closed') return;
-      const f = fault(ConnectionError.IDLE_TIMEOUT, this.remoteAddress, `for ${seconds} s (idleTimeout)`);
-      this.lastError = f;
-      this.callError(f);
-      this.destroy();
-    });
-  }
-
-  /** @internal The server refuses this connection (limit, bad handshake): onError, then onClose. */
-  _refuse(f: ConnectionFault): void {
-    this.state = 'closed';
-    this.lastError = f;
-    this.callError(f);
-    this.socket = null;
-    this.call('onClose');
-  }
-
   /** @internal websocket://: the user's onWebSocketConnect, or the Worker's. */
   _webSocketHandler(): Callback<[conn: TcpConnection, request: import('node:http').IncomingMessage]> | null {
     return this.onWebSocketConnect ?? this.server.host.onWebSocketConnect ?? null;
   }
 
-  /** @internal */
-  _linkConnected(): void {}
-
-  /** @internal websocket://: the handshake is done; `link` is the websocket from now on. */
-  _linkOpen(link: Link, _response: HandshakeResponse | null): void {
-    if (this.state !== 'handshaking') return;
-    this.link = link;
-    this.state = 'open';
-    const q = this.queue;
-    if (q !== null) {
-      this.queue = null;
-      for (const data of q) this.send(data);
-    }
+  protected joined(): void {
+    accepted.add(this);
+    this.server.host.connections.set(this.id, this);
   }
 
-  /** @internal Hot path: one inbound message. */
-  _linkMessage(data: unknown): void {
-    if (this.state !== 'open' && this.state !== 'closing') return;
-    this.messagesIn++;
-    ServerCounters.messagesIn++;
-    this.lastMessageTick = coarseClock.tick;
-    const cb = this.onMessage ?? this.server.host.onMessage;
-    if (cb !== null && cb !== undefined) {
-      try {
-        cb(this, data as M);
-      } catch (err) {
-        rethrowLater(err);
-      }
-    }
-  }
-
-  /** @internal */
-  _linkAlive(): void {}
-
-  /** @internal */
-  _linkFault(_link: Link, f: ConnectionFault): void {
-    if (this.state === 'closed') return;
-    this.lastError = f;
-    this.callError(f);
-  }
-
-  /** @internal The socket is gone (exactly once). */
-  _linkClosed(_link: Link, code: number | null, reason: string): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    if (code !== null) {
-      this.closeCode = code;
-      this.closeReason = reason;
-    }
-    const s = this.socket;
-    if (s !== null) {
-      this.bytesInDone = s.bytesRead;
-      this.bytesOutDone = s.bytesWritten;
-      this.socket = null;
-    }
-    closedServerBytes.in += this.bytesInDone;
-    closedServerBytes.out += this.bytesOutDone;
-    this.queue = null;
+  protected left(): void {
     accepted.delete(this);
     this.server.host.connections.delete(this.id);
-    this.call('onClose');
   }
-
-  /** @internal */
-  _linkDrain(link: Link): void {
-    if (!this.bufferFull || link.bufferedAmount() >= this.maxSendBufferSize) return;
-    this.bufferFull = false;
-    this.call('onBufferDrain');
-  }
-
-  private dropSend(): false {
-    ServerCounters.sendFailures++;
-    const f = fault(
-      ConnectionError.SEND_FAIL,
-      this.remoteAddress,
-      `send buffer full (maxSendBufferSize ${this.maxSendBufferSize} bytes)`,
-    );
-    this.callError(f);
-    return false;
-  }
-
-  private markFull(): void {
-    this.bufferFull = true;
-    this.link?.watchDrain();
-    this.call('onBufferFull');
-  }
-
-  private call(name: Handler): void {
-    const cb = (this[name] ?? this.server.host[name]) as ((conn: this) => void) | null | undefined;
-    if (cb === null || cb === undefined) return;
-    try {
-      cb(this);
-    } catch (err) {
-      rethrowLater(err);
-    }
-  }
-
-  private callError(f: ConnectionFault): void {
-    const cb = this.onError ?? this.server.host.onError;
-    if (cb === null || cb === undefined) return;
-    try {
-      cb(this, f.code, f.message);
-    } catch (err) {
-      rethrowLater(err);
-    }
-  }
-}
-
-Object.assign(TcpConnection.prototype, {
-  onConnect: null,
-  onWebSocketConnect: null,
-  onMessage: null,
-  onClose: null,
-  onError: null,
-  onBufferFull: null,
-  onBufferDrain: null,
-  closeCode: null,
-  closeReason: '',
-  lastError: null,
-  queue: null,
-  bytesInDone: 0,
-  bytesOutDone: 0,
-  maxSendOverride: 0,
-});
-
-/** Node caches a socket's addresses on it for its life; we keep our own copy (see AsyncTcpConnection). */
-function forgetAddressCache(socket: Socket): void {
-  const s = socket as Socket & { _sockname?: unknown; _peername?: unknown };
-  s._sockname = undefined;
-  s._peername = undefined;
 }

@@ -14,7 +14,8 @@ import type { ListenAddress } from './address.js';
 import { HttpLink } from './http-link.js';
 import { portOwner } from './port-owner.js';
 import { ServerCounters } from './registry.js';
-import { TcpConnection, type AcceptingServer } from './TcpConnection.js';
+import type { AcceptingServer } from './accepted.js';
+import { TcpConnection } from './TcpConnection.js';
 import type { ConnectionHost, ServerSettings } from './types.js';
 import { answerAndEnd, upgrade } from './upgrade.js';
 
@@ -81,7 +82,16 @@ export class Listener implements AcceptingServer {
     } else {
       const protocol = this.scheme === 'tcp' ? null : (getProtocol(this.scheme) ?? null);
       this.stream = {
-        target: { scheme: this.scheme, host: '', port: 0, path: '', secure: false, where: '', display: '' },
+        target: {
+          scheme: this.scheme,
+          host: '',
+          port: 0,
+          path: '',
+          secure: false,
+          where: '',
+          display: '',
+          url: '',
+        },
         url: '',
         headers: {},
         tls: {},

@@ -8,7 +8,8 @@ import type { WebSocket, WebSocketServer } from 'ws';
 import { ConnectionError, fault } from '../errors.js';
 import { rethrowLater } from '../registry.js';
 import { Ws } from '../protocol/ws.js';
-import { TcpConnection, type AcceptingServer } from './TcpConnection.js';
+import type { AcceptingServer } from './accepted.js';
+import { TcpConnection } from './TcpConnection.js';
 import { ServerWsLink } from './ws-link.js';
 
 function ignore(): void {}

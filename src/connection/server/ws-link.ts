@@ -3,7 +3,7 @@
 // an accepted connection (LinkOwner), with one shared listener per event, as protocol/ws.ts does for clients.
 import type { Socket } from 'node:net';
 import type { WebSocket } from 'ws';
-import { classify } from '../protocol/ws.js';
+import { classify } from '../protocol/ws-faults.js';
 import type { Link, LinkOwner, SendData } from '../link.js';
 
 /** `WebSocket.OPEN`, without touching the class. */
