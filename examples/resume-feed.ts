@@ -62,12 +62,13 @@ worker.onWorkerStart = (w) =>
       last = seq;
     };
     conn.onClose = (c) => {
-      if (stopping) return;
+      // Reported even when the stop came first: the feed answers the newer process once it has seen this
+      // socket close, so the master's stop can reach this process before its own close event does.
       if (c.closeCode === 4000) {
         console.log(`[${stream}] superseded by a newer process, standing down`);
         return;
       }
-      c.reConnect(0.2);
+      if (!stopping) c.reConnect(0.2);
     };
     conn.onError = (_c, code, message) => console.error(`[${stream}] error ${code}: ${message}`);
     w.onWorkerStop = () => {

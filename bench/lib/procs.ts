@@ -48,10 +48,17 @@ export interface Child {
 let nextId = 1;
 
 /** Fork `dist/bench/<rel>` with IPC in its own process group. */
-export function spawnChild(rel: string, args: string[] = [], execArgv: string[] = ['--expose-gc']): Child {
+export function spawnChild(
+  rel: string,
+  args: string[] = [],
+  execArgv: string[] = ['--expose-gc'],
+  /** Added to this process's environment. */
+  env: Record<string, string> = {},
+): Child {
   const proc = fork(benchFile(rel), args, {
     detached: true,
     execArgv,
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   live.add(proc);

@@ -107,6 +107,7 @@ class WsLink implements Link {
         s.on('error', hs.onError);
         s.on('close', hs.onClose);
       },
+      true,
     );
   }
 

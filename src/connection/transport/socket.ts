@@ -6,6 +6,7 @@ import type { ConnectionFault } from '../errors.js';
 import type { Target } from '../url.js';
 import type { TlsOptions } from '../types.js';
 import { openTunnel, type ProxyConfig } from './proxy.js';
+import { largeReads } from './reads.js';
 
 // node:tls (and the crypto it loads) costs a worker ~10 ms of start-up: loaded on the first secure connection.
 const requireCjs = createRequire(import.meta.url);
@@ -15,6 +16,8 @@ const loadTls = (): typeof tls => requireCjs('node:tls') as typeof tls;
  * Opens the socket for `target`. `onConnected(socket)` fires once TCP, tunnel and TLS are all up.
  * `done` hands over the socket as soon as it exists (immediately when direct, after the tunnel when proxied)
  * or a proxy fault. Socket errors are left to whoever owns the socket next (ws or the stream link).
+ * `large`: read a direct plain TCP socket 256 KiB at a time (transport/reads.ts; for `ws`, which consumes
+ * 'data' events only). TLS and tunnelled sockets read the default way.
  */
 export function openSocket(
   target: Target,
@@ -22,6 +25,7 @@ export function openSocket(
   proxy: ProxyConfig | null,
   onConnected: (socket: net.Socket) => void,
   done: (err: ConnectionFault | null, socket: net.Socket) => void,
+  large = false,
 ): net.Socket {
   const wrapTls = (raw: net.Socket | undefined): tls.TLSSocket => {
     const servername = tlsOptions.servername ?? (net.isIP(target.host) ? undefined : target.host);
@@ -40,7 +44,11 @@ export function openSocket(
     if (target.secure) {
       socket = wrapTls(undefined);
     } else {
-      socket = net.connect({ host: target.host, port: target.port });
+      socket = net.connect({
+        host: target.host,
+        port: target.port,
+        ...(large ? { onread: largeReads() } : {}),
+      });
       socket.once('connect', () => onConnected(socket));
     }
     socket.setNoDelay(true);
