@@ -110,6 +110,22 @@ export class ConnectionSettings<M> extends EventEmitter {
   }
 }
 
+/** The connection callbacks, the same names on a client connection and on a listening Worker. */
+export const CALLBACKS = [
+  'onConnect',
+  'onWebSocketConnect',
+  'onMessage',
+  'onClose',
+  'onError',
+  'onBufferFull',
+  'onBufferDrain',
+] as const;
+
+/** Every callback unset: the prototype defaults of a connection, client or accepted. */
+export const NO_CALLBACKS: Record<(typeof CALLBACKS)[number], null> = Object.fromEntries(
+  CALLBACKS.map((name) => [name, null]),
+) as Record<(typeof CALLBACKS)[number], null>;
+
 /** The defaults of the options and callbacks declared in ConnectionSettings (see docs/connections.md). */
 Object.assign(ConnectionSettings.prototype, {
   websocketPingInterval: 0,
@@ -125,13 +141,7 @@ Object.assign(ConnectionSettings.prototype, {
   reconnect: null,
   proxy: undefined,
   transport: 'tcp',
-  onConnect: null,
-  onWebSocketConnect: null,
-  onMessage: null,
-  onClose: null,
-  onError: null,
-  onBufferFull: null,
-  onBufferDrain: null,
+  ...NO_CALLBACKS,
   _headers: null,
   _tls: null,
 });
@@ -164,14 +174,3 @@ for (const name of [
     },
   });
 }
-
-/** The connection callbacks, the same names on a client connection and on a listening Worker. */
-export const CALLBACKS = [
-  'onConnect',
-  'onWebSocketConnect',
-  'onMessage',
-  'onClose',
-  'onError',
-  'onBufferFull',
-  'onBufferDrain',
-] as const;

@@ -7,7 +7,7 @@ import { forgetAddressCache } from '../addresses.js';
 import { ConnectionError, fault, type ConnectionFault } from '../errors.js';
 import type { HandshakeResponse, Link, LinkOwner, SendData } from '../link.js';
 import { coarseClock, nextConnectionId, rethrowLater, startClock } from '../registry.js';
-import type { Callback } from '../settings.js';
+import { NO_CALLBACKS, type Callback } from '../settings.js';
 import { closedServerBytes, ServerCounters } from './registry.js';
 import type { TcpConnection } from './TcpConnection.js';
 import type { AcceptedState, ConnectionHost, ServerSettings } from './types.js';
@@ -238,13 +238,7 @@ export abstract class AcceptedConnection<M> implements LinkOwner {
 }
 
 Object.assign(AcceptedConnection.prototype, {
-  onConnect: null,
-  onWebSocketConnect: null,
-  onMessage: null,
-  onClose: null,
-  onError: null,
-  onBufferFull: null,
-  onBufferDrain: null,
+  ...NO_CALLBACKS,
   closeCode: null,
   closeReason: '',
   lastError: null,
