@@ -175,8 +175,12 @@ export async function runMaster(context: CliContext, mode: { daemon: boolean }):
     await systemd?.failed(message.replace(/^start failed: /, ''));
     return failStart(context, mode, message.replace(/^start failed: /, ''));
   }
-  const ready = runtime.pids.length;
-  log(`${ready} worker${ready === 1 ? '' : 's'} ready`);
+  // `pids` holds the warm spares too; they are no workers (and may still be loading the script).
+  const spares = runtime.spares.length;
+  const ready = runtime.pids.length - spares;
+  log(
+    `${ready} worker${ready === 1 ? '' : 's'} ready${spares > 0 ? `, ${spares} spare${spares === 1 ? '' : 's'}` : ''}`,
+  );
   await systemd?.ready();
   if (mode.daemon) await reportReady(ready);
   else if (config.logFormat === 'json') log('start success');

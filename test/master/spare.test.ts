@@ -258,6 +258,8 @@ test('CLI: status shows the spare after the slots, the log names it, stop ends i
   );
   const start = await cli(script, ['start', '-d']);
   assert.equal(start.code, 0, start.output);
+  assert.match(start.output, /started as a daemon, pid \d+, 2 workers ready/, start.output); // not 3: the spare is no worker
+  assert.match(readText(logFile), /2 workers ready, 1 spare$/m);
   const master = readPid(pidFile)!;
   const spare = await eventually(
     async () => {
