@@ -2,11 +2,9 @@
 // how long it took, and the client process's peak RSS over its RSS before the case. The peers run in this
 // process; the measured connection in another (bench/hostile/client.ts). Run: npm run bench:hostile
 import net from 'node:net';
-import { createHash } from 'node:crypto';
 import { spawnChild } from '../lib/procs.js';
+import { switchingProtocols } from '../lib/wire.js';
 import { isMain } from '../lib/stats.js';
-
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
 function upgrade(s: net.Socket, then: () => void, slow = false): void {
   let head = '';
@@ -14,11 +12,7 @@ function upgrade(s: net.Socket, then: () => void, slow = false): void {
     head += c.toString('latin1');
     if (!head.includes('\r\n\r\n')) return;
     s.off('data', onData);
-    const key = /sec-websocket-key: *(\S+)/i.exec(head)?.[1] ?? '';
-    const accept = createHash('sha1')
-      .update(key + GUID)
-      .digest('base64');
-    const answer = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`;
+    const answer = switchingProtocols(head);
     if (!slow) {
       s.write(answer);
       return then();

@@ -58,6 +58,12 @@ export function acceptKey(key: string): string {
     .digest('base64');
 }
 
+/** The 101 a hand-written server answers to a client's upgrade request head (its Sec-WebSocket-Key). */
+export function switchingProtocols(requestHead: string): string {
+  const key = /sec-websocket-key: *(\S+)/i.exec(requestHead)?.[1] ?? '';
+  return `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`;
+}
+
 export function isWsKind(kind: Kind): boolean {
   return kind === 'text64' || kind === 'bin16k';
 }

@@ -3,7 +3,7 @@
 // client it feeds. Driven over IPC by the benchmark (see bench/lib/procs.ts serve()).
 import net from 'node:net';
 import { serve, sleep } from '../lib/procs.js';
-import { acceptKey, message, wsFrame, type Kind } from '../lib/wire.js';
+import { message, wsFrame, type Kind, switchingProtocols } from '../lib/wire.js';
 
 interface Peer {
   socket: net.Socket;
@@ -35,10 +35,7 @@ function onConnection(socket: net.Socket): void {
       peer.head += chunk.toString('latin1');
       const end = peer.head.indexOf('\r\n\r\n');
       if (end === -1) return;
-      const key = /sec-websocket-key: *(\S+)/i.exec(peer.head)?.[1] ?? '';
-      socket.write(
-        `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`,
-      );
+      socket.write(switchingProtocols(peer.head));
       peer.ready = true;
       peer.head = '';
       return; // clients send nothing before the 101 arrives

@@ -12,7 +12,7 @@
 // Driven over IPC (bench/lib/procs.ts serve()).
 import net from 'node:net';
 import { serve } from '../lib/procs.js';
-import { acceptKey, wsFrame } from '../lib/wire.js';
+import { wsFrame, switchingProtocols } from '../lib/wire.js';
 
 interface Peer {
   socket: net.Socket;
@@ -69,10 +69,7 @@ function onConnection(socket: net.Socket): void {
     peer.head += chunk.toString('latin1');
     const end = peer.head.indexOf('\r\n\r\n');
     if (end === -1) return;
-    const key = /sec-websocket-key: *(\S+)/i.exec(peer.head)?.[1] ?? '';
-    socket.write(
-      `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`,
-    );
+    socket.write(switchingProtocols(peer.head));
     peer.head = '';
     peer.sent = seq; // its first tick is the next one
     stats.handshakes++;

@@ -2,40 +2,27 @@
 // carries, and how each kind of answer ends (open, or exactly one error then onClose).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { AsyncTcpConnection, ConnectionError } from '../../src/connection/index.js';
-import { startRawServer, type RawServer } from '../helpers/servers.js';
+import { acceptKey, onUpgradeRequest, startRawServer, type RawServer } from '../helpers/servers.js';
 import { record } from '../helpers/record.js';
 import { waitFor } from '../helpers/wait.js';
 
 after(() => AsyncTcpConnection.closeAll());
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-const accept = (key: string): string =>
-  createHash('sha1')
-    .update(key + GUID)
-    .digest('base64');
-
 /** A server that reads the request head, hands it to `answer`, and writes what that returns. */
 function scripted(answer: (head: string, key: string) => string | Buffer, end = false): Promise<RawServer> {
-  return startRawServer((s: Socket) => {
-    let head = '';
-    const onData = (c: Buffer): void => {
-      head += c.toString('latin1');
-      if (!head.includes('\r\n\r\n')) return;
-      s.off('data', onData);
+  return startRawServer((s: Socket) =>
+    onUpgradeRequest(s, (head, key) => {
       s.resume();
-      const key = /sec-websocket-key: *(\S+)/i.exec(head)?.[1] ?? '';
       s.write(answer(head, key));
       if (end) s.end();
-    };
-    s.on('data', onData);
-  });
+    }),
+  );
 }
 
 const ok = (key: string, extra = ''): string =>
-  `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept(key)}\r\n${extra}\r\n`;
+  `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n${extra}\r\n`;
 
 test('the request: path and query, Host with the port, user headers, credentials from the URL', async () => {
   let seen = '';
@@ -117,7 +104,7 @@ const bad: [string, (key: string) => string, number, RegExp][] = [
   ['a wrong accept', () => ok('other'), ConnectionError.PROTOCOL_ERROR, /Invalid Sec-WebSocket-Accept/],
   [
     'no Upgrade header',
-    (key) => `HTTP/1.1 101 X\r\nSec-WebSocket-Accept: ${accept(key)}\r\n\r\n`,
+    (key) => `HTTP/1.1 101 X\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`,
     ConnectionError.PROTOCOL_ERROR,
     /Invalid Upgrade header/,
   ],

@@ -8,7 +8,7 @@ import { ClientRequest, type IncomingMessage } from 'node:http';
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 import { forgetAddressCache } from '../../src/connection/addresses.js';
 import { WebSocket } from 'ws';
-import { startWsServer } from '../helpers/servers.js';
+import { acceptKey, startWsServer } from '../helpers/servers.js';
 import { waitFor } from '../helpers/wait.js';
 
 test("EventEmitter's _events: an own property the constructor sets, and every method accepts it unset (settings.ts)", () => {
@@ -74,7 +74,6 @@ test("ws's _req: the upgrade request, there right after new WebSocket(); a liste
 
 test("ws's setSocket and _isServer: a WebSocket made with address null, marked a client, runs on a socket after our handshake (protocol/ws.ts; no fallback: ws's own server and client call setSocket)", async () => {
   const server = await startWsServer({}, (peer) => peer.send('from server'));
-  const { createHash } = await import('node:crypto');
   const socket = connect(server.port, '127.0.0.1');
   try {
     const key = 'dGhlIHNhbXBsZSBub25jZQ==';
@@ -83,9 +82,7 @@ test("ws's setSocket and _isServer: a WebSocket made with address null, marked a
     );
     const [answer] = (await once(socket, 'data')) as [Buffer];
     const end = answer.indexOf('\r\n\r\n') + 4;
-    const digest = createHash('sha1')
-      .update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11')
-      .digest('base64');
+    const digest = acceptKey(key);
     assert.match(
       answer.toString('latin1', 0, end),
       new RegExp(`Sec-WebSocket-Accept: ${digest.replace(/[+/]/g, '\\$&')}`),

@@ -3,7 +3,7 @@
 // and random websocket handshake answers. Real servers on 127.0.0.1; the connection under test is ours.
 // Used by test/fuzz/fuzz.test.ts (a bounded run) and bench/fuzz.ts (`npm run fuzz`, a long run).
 import net from 'node:net';
-import { createHash } from 'node:crypto';
+import { acceptKey, onUpgradeRequest } from '../helpers/servers.js';
 import fc from 'fast-check';
 import { AsyncTcpConnection, ConnectionError } from '../../src/connection/index.js';
 
@@ -209,12 +209,6 @@ export async function garbageStreamsEndCleanly(run: FuzzRun): Promise<void> {
   }
 }
 
-const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
-const acceptFor = (key: string): string =>
-  createHash('sha1')
-    .update(key + GUID)
-    .digest('base64');
-
 /** What a hostile or broken server answers to the upgrade request (`accept` is the right key). */
 type Answer = (accept: string) => Buffer;
 const header = fc.tuple(
@@ -286,20 +280,14 @@ export async function handshakeAnswersEndCleanly(run: FuzzRun): Promise<void> {
   try {
     await fc.assert(
       fc.asyncProperty(answers, cuts, async ({ kind, answer, hold }, split) => {
-        srv.next((s) => {
-          let head = '';
-          const onData = (c: Buffer): void => {
-            head += c.toString('latin1');
-            if (!head.includes('\r\n\r\n')) return;
-            s.off('data', onData);
+        srv.next((s) =>
+          onUpgradeRequest(s, (_head, key) => {
             s.resume();
-            const key = /sec-websocket-key: *(\S+)/i.exec(head)?.[1] ?? '';
-            void writeSplit(s, answer(acceptFor(key)), split).then(() => {
+            void writeSplit(s, answer(acceptKey(key)), split).then(() => {
               if (!hold) s.end();
             });
-          };
-          s.on('data', onData);
-        });
+          }),
+        );
         const out = await collect(`ws://127.0.0.1:${srv.port}`, {
           handshakeTimeout: 0.5,
           maxPackageSize: 1024,

@@ -104,6 +104,28 @@ export function startRejectingServer(status: number): Promise<RawServer> {
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
+/** The Sec-WebSocket-Accept a server answers to `key` (RFC 6455 4.2.2). */
+export function acceptKey(key: string): string {
+  return createHash('sha1')
+    .update(key + GUID)
+    .digest('base64');
+}
+
+/**
+ * Reads a client's upgrade request head on an accepted socket, then stops listening and calls `answer` with
+ * the head and its Sec-WebSocket-Key (what a hand-written websocket server does first).
+ */
+export function onUpgradeRequest(socket: net.Socket, answer: (head: string, key: string) => void): void {
+  let head = '';
+  const onData = (chunk: Buffer): void => {
+    head += chunk.toString('latin1');
+    if (!head.includes('\r\n\r\n')) return;
+    socket.off('data', onData);
+    answer(head, /sec-websocket-key: *(\S+)/i.exec(head)?.[1] ?? '');
+  };
+  socket.on('data', onData);
+}
+
 /** Builds one websocket frame as a server would (or wouldn't) send it. */
 export function frame(
   opcode: number,
@@ -134,19 +156,10 @@ export function frame(
  * `after` (frames or garbage) in ONE write, so it arrives in the same TCP read as the handshake.
  */
 export function startRawWsServer(after: () => Buffer): Promise<RawServer> {
-  return startRawServer((s) => {
-    let head = '';
-    const onData = (chunk: Buffer): void => {
-      head += chunk.toString('latin1');
-      if (!head.includes('\r\n\r\n')) return;
-      s.off('data', onData);
-      const key = /sec-websocket-key: *(\S+)/i.exec(head)?.[1] ?? '';
-      const accept = createHash('sha1')
-        .update(key + GUID)
-        .digest('base64');
-      const answer = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`;
+  return startRawServer((s) =>
+    onUpgradeRequest(s, (_head, key) => {
+      const answer = `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptKey(key)}\r\n\r\n`;
       s.write(Buffer.concat([Buffer.from(answer), after()]));
-    };
-    s.on('data', onData);
-  });
+    }),
+  );
 }
